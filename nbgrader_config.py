@@ -1,0 +1,60 @@
+"""nbgrader configuration for the course.
+
+Every path here is relative to this file, so the course folder can live
+anywhere: clone it, run ``make demo`` or ``python -m utils ...`` from it.
+"""
+import os
+import tempfile
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+
+#: The folder that holds this file: the course root and the home of ``utils/``.
+COURSE_ROOT = os.path.dirname(os.path.realpath(__file__))
+
+c.CourseDirectory.course_id = "nn-from-scratch"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+# Editor and checkpoint debris never belongs in an assignment.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store",
+]
+
+# Students and graders run the same kernel: the Python that runs nbgrader.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# --- executing notebooks (validate and autograde) --------------------------
+# A training cell may legitimately take tens of seconds on a slow laptop; an
+# endless loop is still interrupted, and the rest of the notebook still runs.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+# The default graceful shutdown stalls about 3 s on a few percent of
+# notebooks; the kernel holds nothing worth saving, so stop it at once.
+c.Execute.shutdown_kernel = "immediate"
+# The kit's helpers are imported as ``utils``.  A student's folder holds a
+# copy of the student-facing part; grading must use the instructor's copy,
+# so the course root goes first on the kernel's import path.
+c.Execute.extra_arguments = [
+    "--IPKernelApp.exec_lines=import sys; sys.path.insert(0, %r)" % COURSE_ROOT,
+]
+
+# A grade cell that a student deleted is put back and graded, instead of
+# sitting in "needs manual grading" for ever.
+c.OverwriteCells.add_missing_cells = True
+
+# --- exchange --------------------------------------------------------------
+# A course-local exchange instead of the system-wide default; on a shared
+# JupyterHub, point this at the hub's exchange folder instead.
+c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
+c.Exchange.path_includes_course = True
+
+# Kernels talk to the grader over local socket files rather than TCP ports:
+# nothing listens on the network while student code runs.  The socket path
+# must be absolute: the kernel runs in the notebook's folder, the grader not.
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(tempfile.gettempdir(), "nbgrader-kernel-%d" % os.getpid())

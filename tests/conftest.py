@@ -1,0 +1,130 @@
+"""Shared fixtures: one synthetic class, graded once by real nbgrader.
+
+Building and grading the class is the slow part of the suite, so it happens
+once per session.  The class holds, for every assignment:
+
+- ``correct``: the instructor's solutions;
+- ``blank``: the untouched release;
+- ``mistake-N`` / ``alternative-N``: the prepared variants of
+  ``tests/variants``, packed so no two share an answer cell;
+- special cases used by the command-line tests (broken JSON, a deleted test
+  cell, a tampered copy of the helpers).
+"""
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+KIT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(KIT))
+
+from utils import grading  # noqa: E402
+from utils.course import Course, prepare_environment  # noqa: E402
+from utils.demo import make_scratch_course  # noqa: E402
+from utils.report import cell_scores  # noqa: E402
+from utils.submissions import (answers_of, fill_answers, grade_id,  # noqa: E402
+                               load_variants, pack, solution_answers, write_submission)
+
+prepare_environment()
+
+
+@dataclass
+class GradedClass:
+    """A graded synthetic class and what each student was meant to show."""
+    course: Course
+    outcomes: dict = field(default_factory=dict)     # (student, assignment) -> Outcome
+    variants: dict = field(default_factory=dict)     # (assignment, variant name) -> (student, Variant)
+
+    def scores(self, student, assignment, notebook):
+        return cell_scores(self.course, assignment, student, notebook)
+
+    def grade_cells(self, assignment, notebook):
+        """``{grade_id: points}`` of a notebook's autograded test cells."""
+        nb = nbformat.read(str(self.course.source / assignment / f"{notebook}.ipynb"), 4)
+        return {grade_id(c): c.metadata.nbgrader.get("points", 0) for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+
+
+def _build_class(course, assignment):
+    """Write every synthetic student of one assignment into ``submitted/``."""
+    names = course.notebooks(assignment)
+    release = {n: course.release / assignment / f"{n}.ipynb" for n in names}
+    solutions = {n: solution_answers(course.source / assignment / f"{n}.ipynb") for n in names}
+
+    def submit(student, changes=None):
+        changes = changes or {}
+        notebooks = {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
+                     for n in names}
+        write_submission(course, student, assignment, notebooks)
+        return notebooks
+
+    submit("correct")
+    write_submission(course, "blank", assignment,
+                     {n: fill_answers(release[n], {}) for n in names})
+    planned = {}
+    variants = [v for n in names for v in load_variants(assignment, n)]
+    for kind, chosen in (("mistake", [v for v in variants if v.is_mistake]),
+                         ("alternative", [v for v in variants if not v.is_mistake])):
+        for i, group in enumerate(pack(chosen), 1):
+            student = f"{kind}-{i}"
+            submit(student, answers_of(group))
+            for v in group:
+                planned[(assignment, f"{v.notebook}: {v.name}")] = (student, v)
+
+    if assignment == "lab1":
+        first = names[0]
+        # a save cut off halfway: not valid JSON, the other notebooks still count
+        notebooks = submit("broken-json")
+        text = nbformat.writes(notebooks[first])
+        (course.submitted / "broken-json" / assignment / f"{first}.ipynb").write_text(
+            text[: len(text) // 2])
+        # a correct student who deleted a test cell: it is put back and graded
+        notebooks = submit("deleted-test")
+        nb = notebooks[first]
+        nb.cells = [c for c in nb.cells if grade_id(c) != "test_relu"]
+        nbformat.write(nb, str(course.submitted / "deleted-test" / assignment / f"{first}.ipynb"))
+        # a blank student whose copy of the helpers passes every check
+        write_submission(course, "tampered-helpers", assignment,
+                         {n: fill_answers(release[n], {}) for n in names})
+        checks = course.submitted / "tampered-helpers" / assignment / "utils" / "checks.py"
+        checks.write_text(checks.read_text() + "\n\ndef call(name, func, *a, **k):\n"
+                          "    return None\n\ndef check_close(*a, **k):\n    return None\n"
+                          "\ndef check_shape(*a, **k):\n    return None\n")
+    return planned
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """The synthetic class of every assignment, released and autograded."""
+    kit = Course(KIT)
+    course = make_scratch_course(kit, tmp_path_factory.mktemp("course") / "course")
+    result = GradedClass(course)
+    for assignment in course.assignments():
+        grading.release(course, assignment, validate=False, progress=lambda *_: None)
+        result.variants.update(_build_class(course, assignment))
+        outcomes = grading.autograde(course, assignment, jobs=grading.default_jobs(),
+                                     progress=lambda *_: None)
+        grading.save_outcomes(course, outcomes)
+        for o in outcomes:
+            result.outcomes[(o.student, assignment)] = o
+    return result
+
+
+def all_variants():
+    """``(assignment, notebook, Variant)`` of every prepared variant, for parametrize."""
+    found = []
+    for assignment_dir in sorted((KIT / "tests" / "variants").iterdir()):
+        if not assignment_dir.is_dir():
+            continue
+        for path in sorted(assignment_dir.glob("*.py")):
+            for v in load_variants(assignment_dir.name, path.stem):
+                found.append(pytest.param(assignment_dir.name, v,
+                                          id=f"{assignment_dir.name}/{path.stem}: {v.name}"))
+    return found
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,111 @@
+"""The instructor's command line: clear errors, no tracebacks, nothing lost."""
+import csv
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import KIT
+from utils import grading, report
+from utils.course import Course, CourseError
+from utils.demo import make_scratch_course
+
+COMMANDS = ("release", "autograde", "feedback", "grades", "demo")
+
+
+def run_cli(*args, course=None):
+    prefix = ["--course", str(course)] if course else []
+    return subprocess.run([sys.executable, "-m", "utils", *prefix, *args], cwd=KIT,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    """`python -m utils COMMAND --help` explains the command."""
+    result = run_cli(command, "--help")
+    assert result.returncode == 0
+    assert "usage: python -m utils" in result.stdout
+
+
+def test_unknown_assignment_is_one_clear_line(tmp_path):
+    """A typo in an assignment name gives one line naming the real ones."""
+    result = run_cli("autograde", "lab9")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        result.stderr.strip().splitlines()[0]]
+    assert "unknown assignment 'lab9'" in result.stderr and "lab1" in result.stderr
+
+
+def test_autograde_without_submissions_says_where_it_looked(tmp_path):
+    """Grading an assignment nobody submitted names the folder it expected."""
+    course = make_scratch_course(Course(KIT), tmp_path / "course")
+    grading.release(course, "lab1", validate=False, progress=lambda *_: None)
+    result = run_cli("autograde", "lab1", course=course.root)
+    assert result.returncode == 2
+    assert "no submissions for lab1" in result.stderr and "submitted" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_notebook_is_reported_and_the_class_still_graded(graded):
+    """Invalid JSON is reported by name; nobody else is affected; never a silent 0."""
+    outcome = graded.outcomes[("broken-json", "lab1")]
+    reasons = outcome.message + " ".join(outcome.problems.values())
+    assert "not valid JSON" in reasons
+    assert graded.outcomes[("correct", "lab1")].graded
+    table = report.score_table(graded.course, "lab1", [outcome])
+    assert "n/g" in table
+
+
+def test_grades_csv_marks_what_was_not_graded(graded, tmp_path):
+    """grades writes every student and notebook, with status, and exits 1 on failures."""
+    output = tmp_path / "grades.csv"
+    result = run_cli("grades", "--output", str(output), course=graded.course.root)
+    assert result.returncode == 1, result.stderr
+    assert "NOT GRADED: broken-json" in result.stdout
+    rows = list(csv.DictReader(output.open()))
+    by_student = {(r["student"], r["assignment"], r["notebook"]): r for r in rows}
+    first = graded.course.notebooks("lab1")[0]
+    broken = by_student[("broken-json", "lab1", first)]
+    assert broken["status"].startswith("not graded") and broken["score"] == ""
+    correct = by_student[("correct", "lab1", first)]
+    assert correct["status"] == "graded" and correct["score"] == correct["max_score"]
+
+
+def _single_notebook_course(tmp_path):
+    """A scratch course holding only lab1's first notebook."""
+    course = make_scratch_course(Course(KIT), tmp_path / "course")
+    first = course.notebooks("lab1")[0]
+    for path in (course.source / "lab1").glob("*.ipynb"):
+        if path.stem != first:
+            path.unlink()
+    for other in course.assignments():
+        if other != "lab1":
+            shutil.rmtree(course.source / other)
+    return course, course.source / "lab1" / f"{first}.ipynb"
+
+
+def _edit_cell(path, grade_id, edit):
+    nb = nbformat.read(str(path), 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = edit(cell.source)
+    nbformat.write(nb, str(path))
+
+
+def test_release_refuses_a_source_that_fails_its_tests(tmp_path):
+    """A wrong solution in source/ stops the release with the failing test named."""
+    course, path = _single_notebook_course(tmp_path)
+    _edit_cell(path, "neurons", lambda s: s.replace("return X @ W.T + B", "return X @ W.T"))
+    with pytest.raises(CourseError, match="does not pass its own tests"):
+        grading.release(course, "lab1", progress=lambda *_: None)
+
+
+def test_release_refuses_a_test_that_gives_free_points(tmp_path):
+    """A test cell that passes on the untouched release stops the release."""
+    course, path = _single_notebook_course(tmp_path)
+    _edit_cell(path, "test_relu", lambda s: s.split("\n", 1)[0] + "\nprint('fine')")
+    with pytest.raises(CourseError, match="gives points for nothing"):
+        grading.release(course, "lab1", progress=lambda *_: None)

@@ -1,0 +1,80 @@
+"""Grading through real nbgrader: every point is earned, none is given away.
+
+Each prepared mistake must cost points in exactly the exercises it names and
+keep every other point; each prepared alternative must keep every point.
+"""
+import pytest
+
+from conftest import all_variants
+
+
+def _assignments(graded):
+    return graded.course.assignments()
+
+
+def test_every_assignment_has_prepared_variants(graded):
+    """Every notebook has at least one prepared mistake and one alternative."""
+    from utils.submissions import load_variants
+    for assignment in _assignments(graded):
+        for notebook in graded.course.notebooks(assignment):
+            variants = load_variants(assignment, notebook)
+            assert any(v.is_mistake for v in variants), f"{assignment}/{notebook}: no mistakes"
+            assert any(not v.is_mistake for v in variants), f"{assignment}/{notebook}: no alternatives"
+
+
+def test_correct_submission_scores_full_marks(graded):
+    """The instructor's solutions earn every point of every grade cell."""
+    for assignment in _assignments(graded):
+        assert graded.outcomes[("correct", assignment)].graded
+        for notebook in graded.course.notebooks(assignment):
+            scores = graded.scores("correct", assignment, notebook)
+            expected = graded.grade_cells(assignment, notebook)
+            assert set(expected) <= set(scores)
+            lost = {g: s for g, s in scores.items() if g in expected and s[0] != s[1]}
+            assert not lost, f"{assignment}/{notebook}: the solutions lose {lost}"
+
+
+def test_untouched_release_scores_zero(graded):
+    """The release as handed out earns nothing on any autograded cell."""
+    for assignment in _assignments(graded):
+        for notebook in graded.course.notebooks(assignment):
+            scores = graded.scores("blank", assignment, notebook)
+            for cell in graded.grade_cells(assignment, notebook):
+                assert scores[cell][0] == 0, f"{assignment}/{notebook}: {cell} gives free points"
+
+
+@pytest.mark.parametrize("assignment, variant", all_variants())
+def test_prepared_variant(graded, assignment, variant):
+    """A mistake loses points in the cells it names and only there;
+    an alternative keeps every point."""
+    student, _ = graded.variants[(assignment, f"{variant.notebook}: {variant.name}")]
+    scores = graded.scores(student, assignment, variant.notebook)
+    # Other mistakes graded in the same submission own the cells they name.
+    others = {cell for s, v in graded.variants.values()
+              if s == student and v.notebook == variant.notebook and v.name != variant.name
+              for cell in v.loses}
+    cells = graded.grade_cells(assignment, variant.notebook)
+    assert set(variant.loses) <= set(cells), f"no grade cell {set(variant.loses) - set(cells)}"
+    for cell in cells:
+        score, max_score = scores[cell]
+        if cell in variant.loses:
+            assert score < max_score, f"{variant.name!r} should lose points in {cell}"
+        elif cell not in others:
+            assert score == max_score, (f"{variant.name!r} should keep every point of "
+                                        f"{cell}, got {score}/{max_score}")
+
+
+def test_deleted_test_cell_is_restored_and_graded(graded):
+    """A student who deletes a test cell is graded on the instructor's copy."""
+    scores = graded.scores("deleted-test", "lab1", "01_single_neuron")
+    assert scores["test_relu"] == (2.0, 2.0)
+    from utils.report import gradebook
+    with gradebook(graded.course) as gb:
+        nb = gb.find_submission_notebook("01_single_neuron", "lab1", "deleted-test")
+        assert not nb.needs_manual_grade
+
+
+def test_student_copy_of_helpers_is_not_used(graded):
+    """Grading imports the instructor's helpers, not the student's edited copy."""
+    scores = graded.scores("tampered-helpers", "lab1", "01_single_neuron")
+    assert all(score == 0 for score, _ in scores.values()), scores

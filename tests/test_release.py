@@ -1,0 +1,97 @@
+"""The release: current, complete, and free of anything a student must not see."""
+import filecmp
+import json
+import re
+
+import nbformat
+import pytest
+
+from conftest import KIT
+from utils import grading
+from utils.course import STUDENT_MODULES, Course
+from utils.demo import make_scratch_course
+
+KIT_COURSE = Course(KIT)
+ASSIGNMENTS = KIT_COURSE.assignments()
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
+
+
+def _released_text(assignment):
+    """Every text file of a released assignment, concatenated."""
+    folder = KIT_COURSE.release / assignment
+    return "\n".join(p.read_text() for p in sorted(folder.rglob("*"))
+                     if p.is_file() and p.suffix in {".ipynb", ".py", ".md", ".txt", ".csv"})
+
+
+def _secret_lines(assignment, pattern):
+    """Substantial lines inside the solution or hidden-test regions of the source."""
+    lines = set()
+    for path in sorted((KIT_COURSE.source / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(str(path), 4).cells:
+            for block in pattern.findall(cell.source):
+                for line in block.splitlines():
+                    line = line.strip()
+                    if len(line) >= 16 and not line.startswith("#"):
+                        lines.add(line)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    """release/ generated afresh from source/ in a scratch course."""
+    course = make_scratch_course(KIT_COURSE, tmp_path_factory.mktemp("regen") / "course")
+    for assignment in ASSIGNMENTS:
+        grading.release(course, assignment, validate=False, progress=lambda *_: None)
+    return course
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_release_is_current(regenerated, assignment):
+    """release/ is exactly what nbgrader generates from source/ (a stale release fails)."""
+    fresh, committed = regenerated.release / assignment, KIT_COURSE.release / assignment
+    fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    committed_files = sorted(p.relative_to(committed) for p in committed.rglob("*")
+                             if p.is_file() and "__pycache__" not in p.parts)
+    assert fresh_files == committed_files, "run: python -m utils release"
+    for rel in fresh_files:
+        if rel.suffix == ".ipynb":
+            same = json.loads((fresh / rel).read_text()) == json.loads((committed / rel).read_text())
+        else:
+            same = filecmp.cmp(fresh / rel, committed / rel, shallow=False)
+        assert same, f"release/{assignment}/{rel} is stale: run python -m utils release {assignment}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_holds_no_solution_and_no_hidden_test(assignment):
+    """No marker, no solution line and no hidden-test line reaches the student."""
+    text = _released_text(assignment)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text
+    for kind, pattern in (("solution", SOLUTION), ("hidden test", HIDDEN)):
+        leaked = [line for line in _secret_lines(assignment, pattern) if line in text]
+        assert not leaked, f"{kind} lines in release/{assignment}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_ships_only_student_helpers(assignment):
+    """The released utils/ holds the student-facing modules and nothing instructor-only."""
+    shipped = sorted(p.name for p in (KIT_COURSE.release / assignment / "utils").iterdir())
+    assert shipped == sorted(n for n in STUDENT_MODULES if (KIT / "utils" / n).exists())
+    text = _released_text(assignment)
+    for private in ("utils.reference", "utils.grading", "utils.submissions", "tests/variants"):
+        assert private not in text
+
+
+def test_student_helpers_import_nothing_instructor_only():
+    """The shipped modules import only numpy, matplotlib and each other."""
+    for name in STUDENT_MODULES:
+        path = KIT / "utils" / name
+        if not path.exists():
+            continue
+        imports = re.findall(r"^\s*(?:from|import)\s+([\w.]+)", path.read_text(), re.M)
+        for module in imports:
+            assert module.split(".")[0] in {"numpy", "matplotlib", "numbers", "warnings",
+                                            "math", "sklearn", "__future__", "utils", ""} \
+                or module.startswith("."), f"utils/{name} imports {module}"
+            assert "reference" not in module and "grading" not in module

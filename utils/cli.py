@@ -1,0 +1,166 @@
+"""The instructor's command line: ``python -m utils <command>``.
+
+Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``.
+Each works on the course folder given by ``--course`` (by default the
+current folder when it holds ``nbgrader_config.py``, else the kit itself).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from . import grading, report
+from .course import KIT_ROOT, Course, CourseError, prepare_environment
+
+EXIT_OK, EXIT_NOT_GRADED, EXIT_ERROR = 0, 1, 2
+
+
+def _course(args):
+    if args.course:
+        return Course(args.course)
+    here = Path.cwd()
+    return Course(here if (here / "nbgrader_config.py").is_file() else KIT_ROOT)
+
+
+def _assignments(course, names):
+    for name in names:
+        course.check_assignment(name)
+    return names or course.assignments()
+
+
+def cmd_release(args):
+    course = _course(args)
+    for assignment in _assignments(course, args.assignments):
+        print(f"Releasing {assignment}")
+        folder = grading.release(course, assignment, validate=not args.no_validate)
+        print(f"  released to {folder}")
+    return EXIT_OK
+
+
+def _summarise(outcomes):
+    failed = [o for o in outcomes if not o.graded]
+    broken = [o for o in outcomes if o.graded and o.problems]
+    for o in failed:
+        print(f"NOT GRADED: {o.student} / {o.assignment}: {o.message}")
+    for o in broken:
+        for name, why in o.problems.items():
+            print(f"NOT GRADED: {o.student} / {o.assignment} / {name}: {why}")
+    return EXIT_NOT_GRADED if failed or broken else EXIT_OK
+
+
+def cmd_autograde(args):
+    course = _course(args)
+    outcomes = grading.autograde(course, args.assignment, args.student or None,
+                                 jobs=args.jobs)
+    grading.save_outcomes(course, outcomes)
+    print()
+    print(report.score_table(course, args.assignment, outcomes))
+    return _summarise(outcomes)
+
+
+def cmd_feedback(args):
+    course = _course(args)
+    course.check_assignment(args.assignment)
+    outcomes = grading.load_outcomes(course, args.assignment)
+    if args.student:
+        outcomes = [o for o in outcomes if o.student in args.student]
+    if not outcomes:
+        raise CourseError(f"nothing graded for {args.assignment} yet: run autograde first")
+    folders = grading.feedback(course, args.assignment, outcomes)
+    print(f"Wrote feedback for {len(folders)} student(s) in {course.feedback}")
+    return _summarise(outcomes)
+
+
+def cmd_grades(args):
+    course = _course(args)
+    outcomes = [o for a in course.assignments() for o in grading.load_outcomes(course, a)]
+    if not outcomes:
+        raise CourseError("nothing has been graded yet: run autograde first")
+    output = Path(args.output)
+    rows = report.write_grades_csv(course, outcomes, output)
+    print(f"Wrote {rows} rows to {output}")
+    return _summarise(outcomes)
+
+
+def cmd_demo(args):
+    from . import demo
+    _, outcomes = demo.run(folder=args.dir, assignments=args.assignments or None,
+                           validate=not args.no_validate)
+    broken = [o for o in outcomes if o.student != "broken" and (not o.graded or o.problems)]
+    return EXIT_NOT_GRADED if broken else EXIT_OK
+
+
+def parser():
+    """The argument parser of ``python -m utils``."""
+    top = argparse.ArgumentParser(
+        prog="python -m utils",
+        description="Release, autograde and report the course with nbgrader.")
+    top.add_argument("--course", metavar="DIR",
+                     help="course folder (default: this folder if it has "
+                          "nbgrader_config.py, else the kit)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="validate the source and generate release/",
+                       description="Check that every source notebook passes its own "
+                                   "tests, generate release/<assignment> with nbgrader, "
+                                   "add the student helpers and check that the untouched "
+                                   "release earns no points.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignments to release (default: all)")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip running the notebooks (faster, not for a real release)")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("autograde", help="autograde every submission of an assignment",
+                       description="Autograde submitted/<student>/<ASSIGNMENT>/ for every "
+                                   "student (or those given) and print a score table. "
+                                   "A submission that cannot be graded is reported and "
+                                   "the rest of the class is still graded; the exit "
+                                   "status is then 1.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="ID",
+                   help="grade only this student (repeatable)")
+    p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
+                   help="students graded at once (default: %(default)s, one per core)")
+    p.set_defaults(func=cmd_autograde)
+
+    p = sub.add_parser("feedback", help="write feedback HTML for graded students",
+                       description="Write feedback/<student>/<ASSIGNMENT>/*.html for "
+                                   "every graded student.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="ID",
+                   help="only this student (repeatable)")
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("grades", help="write every score to a CSV file",
+                       description="One row per student and notebook, with its score, "
+                                   "maximum and status (graded, not graded and why, "
+                                   "not submitted).")
+    p.add_argument("--output", default="grades.csv", metavar="FILE",
+                   help="CSV file to write (default: grades.csv)")
+    p.set_defaults(func=cmd_grades)
+
+    p = sub.add_parser("demo", help="release, grade a synthetic class, report",
+                       description="Release every assignment, build a synthetic class "
+                                   "in a scratch folder, autograde it with nbgrader, and "
+                                   "print the score tables, grades.csv and feedback paths.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignments to include (default: all)")
+    p.add_argument("--dir", metavar="DIR", help="scratch folder (default: build/demo)")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip validating the source and the release")
+    p.set_defaults(func=cmd_demo)
+    return top
+
+
+def main(argv=None):
+    """Run the command line; return its exit status."""
+    args = parser().parse_args(argv)
+    prepare_environment()
+    try:
+        return args.func(args)
+    except CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: the gradebook keeps what was finished", file=sys.stderr)
+        return EXIT_ERROR

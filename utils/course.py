@@ -1,0 +1,142 @@
+"""Where things are in a course folder, and what ships to students.
+
+A course folder is an ordinary nbgrader course: ``nbgrader_config.py``,
+``source/``, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and
+``gradebook.db``.  The kit's own repository is one; the demo builds another
+in a scratch folder that reuses the kit's configuration.
+"""
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+#: The kit's repository: the folder that holds ``utils/``.
+KIT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Assignments in teaching order (the order of tables and reports).
+ASSIGNMENTS = ("lab1", "lab2", "hw1", "hw2")
+
+#: The student-facing part of ``utils``: copied into every released
+#: assignment as ``utils/``.  Nothing else of the package ships.
+STUDENT_MODULES = ("__init__.py", "checks.py", "plots.py", "data.py")
+
+
+class CourseError(Exception):
+    """A problem the instructor must fix; its message is one clear line."""
+
+
+def prepare_environment():
+    """Make nbgrader and its kernels work without an activated environment.
+
+    nbgrader runs ``alembic`` and starts kernels as subprocesses found on
+    ``PATH``: put this Python's ``bin`` folder first.  Kernels started in the
+    course folder must import the kit's ``utils``: put the kit first on
+    ``PYTHONPATH`` (the course configuration also does so inside kernels).
+    """
+    bindir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir, path]) if path else bindir
+    pythonpath = os.environ.get("PYTHONPATH", "")
+    if str(KIT_ROOT) not in pythonpath.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(KIT_ROOT), pythonpath) if p)
+    # Matplotlib draws to files only, never to a screen, wherever this runs.
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    # nbgrader 0.9 creates gradebook rows in a way SQLAlchemy 2 warns about
+    # (objects added during autoflush); the rows are written correctly.
+    warnings.filterwarnings("ignore", message=r"Object of type <Submitted",
+                            module=r"nbgrader\.api")
+
+
+class Course:
+    """An nbgrader course folder."""
+
+    def __init__(self, root):
+        self.root = Path(root).resolve()
+        if not (self.root / "nbgrader_config.py").is_file():
+            raise CourseError(f"{self.root} is not a course folder: "
+                              "it has no nbgrader_config.py")
+
+    def __repr__(self):
+        return f"Course({str(self.root)!r})"
+
+    # -- folders ------------------------------------------------------------
+    @property
+    def source(self):
+        return self.root / "source"
+
+    @property
+    def release(self):
+        return self.root / "release"
+
+    @property
+    def submitted(self):
+        return self.root / "submitted"
+
+    @property
+    def autograded(self):
+        return self.root / "autograded"
+
+    @property
+    def feedback(self):
+        return self.root / "feedback"
+
+    @property
+    def gradebook(self):
+        return self.root / "gradebook.db"
+
+    # -- contents -----------------------------------------------------------
+    def assignments(self):
+        """Assignment ids found in ``source/``, in teaching order."""
+        found = sorted(p.name for p in self.source.iterdir()
+                       if p.is_dir() and any(p.glob("*.ipynb")))
+        known = [a for a in ASSIGNMENTS if a in found]
+        return known + [a for a in found if a not in known]
+
+    def check_assignment(self, assignment):
+        """Raise a :class:`CourseError` unless ``assignment`` is in ``source/``."""
+        names = self.assignments()
+        if assignment not in names:
+            raise CourseError(f"unknown assignment {assignment!r}: this course has "
+                              f"{', '.join(names) or 'no assignments'} in {self.source}")
+
+    def notebooks(self, assignment):
+        """Notebook names (without ``.ipynb``) of an assignment, in order."""
+        return sorted(p.stem for p in (self.source / assignment).glob("*.ipynb"))
+
+    def students(self, assignment):
+        """Students with a submission folder for ``assignment``."""
+        if not self.submitted.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted.iterdir()
+                      if (p / assignment).is_dir())
+
+    # -- nbgrader -----------------------------------------------------------
+    def config(self):
+        """The course's nbgrader configuration, rooted at this folder."""
+        loader = PyFileConfigLoader("nbgrader_config.py", path=str(self.root))
+        config = loader.load_config()
+        config.CourseDirectory.root = str(self.root)
+        return config
+
+    def api(self):
+        """An :class:`nbgrader.apps.NbGraderAPI` for this course."""
+        from nbgrader.apps import NbGraderAPI
+        return NbGraderAPI(config=self.config())
+
+
+def copy_student_modules(destination):
+    """Copy the student-facing part of ``utils`` into ``destination/utils``."""
+    target = Path(destination) / "utils"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in STUDENT_MODULES:
+        source = KIT_ROOT / "utils" / name
+        if source.exists():
+            shutil.copyfile(source, target / name)
+    return target

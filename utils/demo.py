@@ -1,0 +1,115 @@
+"""The demo: release the course, grade a synthetic class, report.
+
+The class is built in a scratch course folder (``build/demo`` by default,
+never committed) from the kit's own material:
+
+- ``ada`` answers everything with the instructor's solutions;
+- ``blank`` hands in the release untouched;
+- the ``mistakes-*`` students make the realistic mistakes kept in
+  ``tests/variants`` (several per student, never two in one exercise);
+- ``alt-*`` students solve exercises correctly in other ways;
+- ``broken`` hands in one notebook that is no longer valid JSON.
+"""
+import shutil
+import time
+from pathlib import Path
+
+from . import grading, report
+from .course import KIT_ROOT, Course, prepare_environment
+from .submissions import (answers_of, fill_answers, load_variants, pack,
+                          solution_answers, write_submission)
+
+DEMO_CONFIG = '''\
+"""The demo course: the kit's settings, with this folder as the course root."""
+c = get_config()  # noqa: F821
+load_subconfig("{relative}")  # noqa: F821
+'''
+
+
+def make_scratch_course(kit, folder):
+    """A fresh course folder that shares the kit's source and settings."""
+    folder = Path(folder).resolve()
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    relative = Path(*[".."] * len(folder.relative_to(kit.root).parts)) / "nbgrader_config.py" \
+        if folder.is_relative_to(kit.root) else kit.root / "nbgrader_config.py"
+    (folder / "nbgrader_config.py").write_text(DEMO_CONFIG.format(relative=relative.as_posix()))
+    shutil.copytree(kit.source, folder / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return Course(folder)
+
+
+def class_for(course, assignment, mistake_students=None, alternative_students=None):
+    """``{student: {notebook: notebook or text}}``: the synthetic class of one assignment."""
+    names = course.notebooks(assignment)
+    release = {n: course.release / assignment / f"{n}.ipynb" for n in names}
+    solutions = {n: solution_answers(course.source / assignment / f"{n}.ipynb") for n in names}
+
+    def student(changes=None):
+        changes = changes or {}
+        return {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
+                for n in names}
+
+    variants = [v for n in names for v in load_variants(assignment, n)]
+    mistakes = pack([v for v in variants if v.is_mistake])[:mistake_students]
+    alternatives = pack([v for v in variants if not v.is_mistake])[:alternative_students]
+
+    klass = {"ada": student(),
+             "blank": {n: fill_answers(release[n], {}) for n in names}}
+    for i, group in enumerate(mistakes, 1):
+        klass[f"mistakes-{i}"] = student(answers_of(group))
+    for i, group in enumerate(alternatives, 1):
+        klass[f"alt-{i}"] = student(answers_of(group))
+    broken = student()
+    first = names[0]
+    text = (course.release / assignment / f"{first}.ipynb").read_text()
+    broken[first] = text[: len(text) // 2]   # a save that was cut off halfway
+    klass["broken"] = broken
+    return klass
+
+
+def run(folder=None, assignments=None, mistake_students=2, alternative_students=1,
+        validate=True, progress=print):
+    """Run the whole demo; return the scratch course and all outcomes."""
+    started = time.monotonic()
+    prepare_environment()
+    kit = Course(KIT_ROOT)
+    assignments = assignments or kit.assignments()
+    progress(f"1. Releasing {', '.join(assignments)} into {kit.release}")
+    for a in assignments:
+        grading.release(kit, a, validate=validate, progress=progress)
+
+    folder = Path(folder) if folder else KIT_ROOT / "build" / "demo"
+    progress(f"2. Building a synthetic class in {folder}")
+    course = make_scratch_course(kit, folder)
+    for a in assignments:
+        grading.release(course, a, validate=False, progress=lambda *_: None)
+        for student, notebooks in class_for(course, a, mistake_students,
+                                            alternative_students).items():
+            write_submission(course, student, a, notebooks)
+
+    progress("3. Autograding with nbgrader")
+    outcomes = []
+    for a in assignments:
+        graded = grading.autograde(course, a, jobs=grading.default_jobs(), progress=progress)
+        grading.save_outcomes(course, graded)
+        outcomes += graded
+
+    progress("4. Feedback and grades")
+    for a in assignments:
+        grading.feedback(course, a, [o for o in outcomes if o.assignment == a],
+                         progress=lambda *_: None)
+    csv_path = course.root / "grades.csv"
+    report.write_grades_csv(course, outcomes, csv_path)
+
+    progress("")
+    for a in assignments:
+        progress(report.score_table(course, a, [o for o in outcomes if o.assignment == a]))
+        progress("")
+    progress(f"Grades:        {csv_path}")
+    progress(f"Feedback:      {course.feedback}/<student>/<assignment>/*.html")
+    progress(f"Autograded:    {course.autograded}/<student>/<assignment>/")
+    progress(f"Gradebook:     {course.gradebook}")
+    progress(f"Demo finished in {time.monotonic() - started:.0f} s.")
+    return course, outcomes

@@ -1,0 +1,307 @@
+"""Release, autograde and feedback, through nbgrader's own Python API.
+
+Each function works on a :class:`utils.course.Course` and one assignment.
+Problems the instructor must fix raise :class:`utils.course.CourseError`
+with one clear line; a problem with one student's submission never stops
+the rest of the class: it is returned as that student's :class:`Outcome`.
+"""
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .course import CourseError, copy_student_modules
+
+GRADED = "graded"
+FAILED = "not graded"
+
+
+def _last_error_line(result):
+    """The most useful line of an nbgrader API result that failed."""
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "ERROR" in line or "Error" in line or "Exception" in line:
+            return line.split("] ", 1)[-1]
+    return lines[-1] if lines else "nbgrader gave no reason"
+
+
+def _validator(course, invert=False):
+    from nbgrader.validator import Validator
+    validator = Validator(config=course.config())
+    validator.invert = invert
+    return validator
+
+
+def _cell_names(cells):
+    names = []
+    for cell in cells:
+        first = cell["source"].strip().splitlines()[0] if cell["source"].strip() else ""
+        names.append(first[:70])
+    return names
+
+
+# -- release --------------------------------------------------------------
+
+def validate_source(course, assignment, progress=print):
+    """Run every source notebook with its solutions; return the problems found.
+
+    A source notebook must pass every one of its tests: otherwise a correct
+    student answer could not get full marks.
+    """
+    course.check_assignment(assignment)
+    validator = _validator(course)
+    problems = []
+    for name in course.notebooks(assignment):
+        path = course.source / assignment / f"{name}.ipynb"
+        progress(f"  validating source {assignment}/{name} ...")
+        result = validator.validate(str(path))
+        for kind in ("type_changed", "changed", "failed"):
+            for cell in result.get(kind, []):
+                detail = cell.get("raw_error", "").strip().splitlines()
+                problems.append(f"{assignment}/{name}: a test {kind.replace('_', ' ')} "
+                                f"with the solutions: {_cell_names([cell])[0]!r}"
+                                + (f": {detail[-1]}" if detail else ""))
+    return problems
+
+
+def check_release_fails(course, assignment, progress=print):
+    """Run every released notebook untouched; return the tests that pass.
+
+    An untouched release must fail every test, or a student would get
+    points for nothing.
+    """
+    validator = _validator(course, invert=True)
+    problems = []
+    for name in course.notebooks(assignment):
+        path = course.release / assignment / f"{name}.ipynb"
+        progress(f"  checking release {assignment}/{name} gives no free points ...")
+        result = validator.validate(str(path))
+        for cell in result.get("passed", []):
+            problems.append(f"{assignment}/{name}: this test passes on the untouched "
+                            f"release: {_cell_names([cell])[0]!r}")
+    return problems
+
+
+def release(course, assignment, validate=True, progress=print):
+    """Validate the source, generate ``release/<assignment>`` and check it."""
+    course.check_assignment(assignment)
+    if validate:
+        problems = validate_source(course, assignment, progress)
+        if problems:
+            raise CourseError("the source does not pass its own tests:\n  "
+                              + "\n  ".join(problems))
+    progress(f"  generating release/{assignment} ...")
+    result = course.api().generate_assignment(assignment, force=True, create=True)
+    if not result["success"]:
+        raise CourseError(f"nbgrader could not generate {assignment}: "
+                          f"{_last_error_line(result)}")
+    copy_student_modules(course.release / assignment)
+    if validate:
+        problems = check_release_fails(course, assignment, progress)
+        if problems:
+            raise CourseError("the release gives points for nothing:\n  "
+                              + "\n  ".join(problems))
+    return course.release / assignment
+
+
+# -- autograde ------------------------------------------------------------
+
+def notebook_problem(path):
+    """Why the submitted notebook at ``path`` cannot be graded, or ``None``.
+
+    Catches what nbgrader would otherwise fail on with a traceback.
+    """
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return f"{name} is not a text file"
+    if not text.strip():
+        return f"{name} is empty"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as err:
+        return (f"{name} is not valid JSON (line {err.lineno}, column "
+                f"{err.colno}: {err.msg}); was it edited outside Jupyter?")
+    try:
+        nbformat.validate(nbformat.reads(text, as_version=4))
+    except Exception as err:  # nbformat raises several unrelated types
+        return f"{name} is not a valid notebook: {str(err).splitlines()[0]}"
+    return None
+
+
+def inspect_submission(course, assignment, student):
+    """Sort a student's notebooks into gradable, broken and missing ones.
+
+    Returns ``(gradable, problems, missing)``: names that can be graded, a
+    ``{name: reason}`` dictionary of notebooks that cannot, and names that
+    were not submitted at all.
+    """
+    folder = course.submitted / student / assignment
+    gradable, problems, missing = [], {}, []
+    for name in course.notebooks(assignment):
+        path = folder / f"{name}.ipynb"
+        if not path.is_file():
+            missing.append(name)
+            continue
+        problem = notebook_problem(path)
+        if problem:
+            problems[name] = problem
+        else:
+            gradable.append(name)
+    return gradable, problems, missing
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission of one assignment."""
+    student: str
+    assignment: str
+    status: str                      # GRADED or FAILED
+    message: str = ""                # why it was not graded, or a warning
+    problems: dict = field(default_factory=dict)   # notebook -> why not graded
+    missing: list = field(default_factory=list)    # notebooks not submitted
+
+    @property
+    def graded(self):
+        return self.status == GRADED
+
+
+def _run_autograde(api, assignment, student, notebooks):
+    """nbgrader's autograde on the given notebooks (None: all of them)."""
+    if notebooks is None:
+        return api.autograde(assignment, student, force=True, create=True)
+    for name in notebooks:
+        api.coursedir.notebook_id = name
+        try:
+            result = api.autograde(assignment, student, force=True, create=True)
+        finally:
+            api.coursedir.notebook_id = "*"
+        if not result["success"]:
+            return result
+    return result
+
+
+def grade_student(course, assignment, student, api=None):
+    """Autograde one student's submission; return its :class:`Outcome`."""
+    gradable, problems, missing = inspect_submission(course, assignment, student)
+    if not gradable:
+        reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
+        return Outcome(student, assignment, FAILED, reason, problems, missing)
+    api = api or course.api()
+    result = _run_autograde(api, assignment, student, gradable if problems else None)
+    if not result["success"]:
+        return Outcome(student, assignment, FAILED, _last_error_line(result),
+                       problems, missing)
+    notes = list(problems.values())
+    if missing:
+        notes.append(f"not submitted (scored 0): {', '.join(missing)}")
+    return Outcome(student, assignment, GRADED, "; ".join(notes), problems, missing)
+
+
+def _grade_in_worker(root, assignment, student):
+    from .course import Course, prepare_environment
+    prepare_environment()
+    return grade_student(Course(root), assignment, student)
+
+
+def default_jobs():
+    """How many students to grade at once: one per core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def autograde(course, assignment, students=None, jobs=1, progress=print):
+    """Autograde every submitted student (or ``students``); one Outcome each.
+
+    A notebook that cannot be graded (not JSON, not a notebook) is reported
+    and left out; the student's other notebooks are still graded, and so is
+    everyone else.  With ``jobs > 1`` that many students are graded at once,
+    each in its own process (nbgrader's gradebook takes one writer at a time
+    and every write is short).
+    """
+    course.check_assignment(assignment)
+    if not (course.release / assignment).is_dir():
+        raise CourseError(f"{assignment} has not been released: run release first")
+    everyone = course.students(assignment)
+    if students is None:
+        students = everyone
+        if not students:
+            raise CourseError(f"no submissions for {assignment}: expected folders "
+                              f"{course.submitted}/<student>/{assignment}/")
+    else:
+        unknown = [s for s in students if s not in everyone]
+        if unknown:
+            raise CourseError(f"no submission of {assignment} from "
+                              f"{', '.join(unknown)} in {course.submitted}")
+
+    def report(number, outcome):
+        line = f"  [{number}/{len(students)}] {outcome.student} / {assignment}: {outcome.status}"
+        progress(line + (f" ({outcome.message})" if outcome.message else ""))
+
+    outcomes = {}
+    if jobs <= 1 or len(students) == 1:
+        api = course.api()
+        for number, student in enumerate(students, 1):
+            outcomes[student] = grade_student(course, assignment, student, api)
+            report(number, outcomes[student])
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_grade_in_worker, str(course.root), assignment, s): s
+                       for s in students}
+            for number, future in enumerate(as_completed(futures), 1):
+                student = futures[future]
+                try:
+                    outcomes[student] = future.result()
+                except Exception as err:  # a crashed worker must not stop the class
+                    outcomes[student] = Outcome(student, assignment, FAILED,
+                                                f"grading crashed: {err}")
+                report(number, outcomes[student])
+    return [outcomes[s] for s in students]
+
+
+def feedback(course, assignment, outcomes, progress=print):
+    """Write feedback HTML for every graded outcome; return the feedback folders."""
+    api = course.api()
+    folders = []
+    for outcome in outcomes:
+        if not outcome.graded:
+            continue
+        progress(f"  feedback for {outcome.student} / {assignment}")
+        result = api.generate_feedback(assignment, outcome.student, force=True)
+        if not result["success"]:
+            outcome.message = f"no feedback: {_last_error_line(result)}"
+            continue
+        folders.append(course.feedback / outcome.student / assignment)
+    return folders
+
+
+# -- the record of outcomes -------------------------------------------------
+
+def _status_file(course):
+    return course.root / "grading_status.json"
+
+
+def save_outcomes(course, outcomes):
+    """Record outcomes in ``grading_status.json`` (replacing older ones)."""
+    path = _status_file(course)
+    record = json.loads(path.read_text()) if path.exists() else {}
+    for o in outcomes:
+        record.setdefault(o.assignment, {})[o.student] = {
+            "status": o.status, "message": o.message,
+            "problems": o.problems, "missing": o.missing}
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record, indent=1, sort_keys=True))
+    temporary.replace(path)
+
+
+def load_outcomes(course, assignment):
+    """The recorded outcomes of an assignment, one per student, by name."""
+    path = _status_file(course)
+    record = json.loads(path.read_text()).get(assignment, {}) if path.exists() else {}
+    return [Outcome(student, assignment, r["status"], r["message"],
+                    r.get("problems", {}), r.get("missing", []))
+            for student, r in sorted(record.items())]

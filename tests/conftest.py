@@ -10,6 +10,7 @@ once per session.  The class holds, for every assignment:
 - special cases used by the command-line tests (broken JSON, a deleted test
   cell, a tampered copy of the helpers).
 """
+import copy
 import json
 import sys
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ from utils import grading  # noqa: E402
 from utils.course import Course, prepare_environment  # noqa: E402
 from utils.demo import make_scratch_course  # noqa: E402
 from utils.report import cell_scores  # noqa: E402
-from utils.submissions import (answers_of, fill_answers, grade_id,  # noqa: E402
-                               load_variants, pack, solution_answers, write_submission)
+from utils.submissions import (grade_id, load_variants, synthetic_class,  # noqa: E402
+                               write_submission)
 
 prepare_environment()
 
@@ -50,29 +51,16 @@ class GradedClass:
 
 def _build_class(course, assignment):
     """Write every synthetic student of one assignment into ``submitted/``."""
+    students, planned = synthetic_class(course, assignment)
+    for student, notebooks in students.items():
+        write_submission(course, student, assignment, notebooks)
     names = course.notebooks(assignment)
-    release = {n: course.release / assignment / f"{n}.ipynb" for n in names}
-    solutions = {n: solution_answers(course.source / assignment / f"{n}.ipynb") for n in names}
+    correct = students["correct"]
 
-    def submit(student, changes=None):
-        changes = changes or {}
-        notebooks = {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
-                     for n in names}
+    def submit(student):
+        notebooks = copy.deepcopy(correct)
         write_submission(course, student, assignment, notebooks)
         return notebooks
-
-    submit("correct")
-    write_submission(course, "blank", assignment,
-                     {n: fill_answers(release[n], {}) for n in names})
-    planned = {}
-    variants = [v for n in names for v in load_variants(assignment, n)]
-    for kind, chosen in (("mistake", [v for v in variants if v.is_mistake]),
-                         ("alternative", [v for v in variants if not v.is_mistake])):
-        for i, group in enumerate(pack(chosen), 1):
-            student = f"{kind}-{i}"
-            submit(student, answers_of(group))
-            for v in group:
-                planned[(assignment, f"{v.notebook}: {v.name}")] = (student, v)
 
     if assignment == "lab1":
         first = names[0]
@@ -87,8 +75,7 @@ def _build_class(course, assignment):
         nb.cells = [c for c in nb.cells if grade_id(c) != "test_relu"]
         nbformat.write(nb, str(course.submitted / "deleted-test" / assignment / f"{first}.ipynb"))
         # a blank student whose copy of the helpers passes every check
-        write_submission(course, "tampered-helpers", assignment,
-                         {n: fill_answers(release[n], {}) for n in names})
+        write_submission(course, "tampered-helpers", assignment, students["blank"])
         checks = course.submitted / "tampered-helpers" / assignment / "utils" / "checks.py"
         checks.write_text(checks.read_text() + "\n\ndef call(name, func, *a, **k):\n"
                           "    return None\n\ndef check_close(*a, **k):\n    return None\n"
@@ -104,7 +91,8 @@ def graded(tmp_path_factory):
     result = GradedClass(course)
     for assignment in course.assignments():
         grading.release(course, assignment, validate=False, progress=lambda *_: None)
-        result.variants.update(_build_class(course, assignment))
+        planned = _build_class(course, assignment)
+        result.variants.update({(assignment, k): v for k, v in planned.items()})
         outcomes = grading.autograde(course, assignment, jobs=grading.default_jobs(),
                                      progress=lambda *_: None)
         grading.save_outcomes(course, outcomes)

@@ -12,7 +12,7 @@ from utils import grading, report
 from utils.course import Course, CourseError
 from utils.demo import make_scratch_course
 
-COMMANDS = ("release", "autograde", "feedback", "grades", "demo")
+COMMANDS = ("release", "autograde", "feedback", "grades", "demo", "selftest")
 
 
 def run_cli(*args, course=None):

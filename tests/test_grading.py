@@ -6,6 +6,7 @@ keep every other point; each prepared alternative must keep every point.
 import pytest
 
 from conftest import all_variants
+from utils.selftest import check_planned
 
 
 def _assignments(graded):
@@ -47,21 +48,10 @@ def test_untouched_release_scores_zero(graded):
 def test_prepared_variant(graded, assignment, variant):
     """A mistake loses points in the cells it names and only there;
     an alternative keeps every point."""
-    student, _ = graded.variants[(assignment, f"{variant.notebook}: {variant.name}")]
-    scores = graded.scores(student, assignment, variant.notebook)
-    # Other mistakes graded in the same submission own the cells they name.
-    others = {cell for s, v in graded.variants.values()
-              if s == student and v.notebook == variant.notebook and v.name != variant.name
-              for cell in v.loses}
-    cells = graded.grade_cells(assignment, variant.notebook)
-    assert set(variant.loses) <= set(cells), f"no grade cell {set(variant.loses) - set(cells)}"
-    for cell in cells:
-        score, max_score = scores[cell]
-        if cell in variant.loses:
-            assert score < max_score, f"{variant.name!r} should lose points in {cell}"
-        elif cell not in others:
-            assert score == max_score, (f"{variant.name!r} should keep every point of "
-                                        f"{cell}, got {score}/{max_score}")
+    label = f"{variant.notebook}: {variant.name}"
+    planned = {k: v for (a, k), v in graded.variants.items() if a == assignment}
+    problems = check_planned(graded.course, assignment, planned)[label]
+    assert not problems, f"{variant.name!r}: " + "; ".join(problems)
 
 
 def test_deleted_test_cell_is_restored_and_graded(graded):

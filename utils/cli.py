@@ -1,6 +1,7 @@
 """The instructor's command line: ``python -m utils <command>``.
 
-Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``.
+Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``, and
+``selftest`` for notebook authors.
 Each works on the course folder given by ``--course`` (by default the
 current folder when it holds ``nbgrader_config.py``, else the kit itself).
 """
@@ -89,6 +90,13 @@ def cmd_demo(args):
     return EXIT_NOT_GRADED if broken else EXIT_OK
 
 
+def cmd_selftest(args):
+    from . import selftest
+    ok = selftest.run(args.assignment, args.notebook or None, folder=args.dir,
+                      jobs=args.jobs)
+    return EXIT_OK if ok else EXIT_NOT_GRADED
+
+
 def parser():
     """The argument parser of ``python -m utils``."""
     top = argparse.ArgumentParser(
@@ -149,6 +157,20 @@ def parser():
     p.add_argument("--no-validate", action="store_true",
                    help="skip validating the source and the release")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("selftest", help="check that a notebook's tests award the right points",
+                       description="Release the chosen notebooks into a scratch course, "
+                                   "grade the solutions, the blank release and every "
+                                   "prepared variant in tests/variants with nbgrader, and "
+                                   "say for each whether it was graded as expected.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--notebook", action="append", metavar="NAME",
+                   help="only this notebook, e.g. 02_layer (repeatable)")
+    p.add_argument("--dir", metavar="DIR",
+                   help="scratch folder (default: build/selftest/ASSIGNMENT)")
+    p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
+                   help="students graded at once (default: %(default)s)")
+    p.set_defaults(func=cmd_selftest)
     return top
 
 

@@ -5,19 +5,20 @@ never committed) from the kit's own material:
 
 - ``ada`` answers everything with the instructor's solutions;
 - ``blank`` hands in the release untouched;
-- the ``mistakes-*`` students make the realistic mistakes kept in
+- the ``mistake-*`` students make the realistic mistakes kept in
   ``tests/variants`` (several per student, never two in one exercise);
-- ``alt-*`` students solve exercises correctly in other ways;
+- ``alternative-*`` students solve exercises correctly in other ways;
 - ``broken`` hands in one notebook that is no longer valid JSON.
 """
 import shutil
 import time
 from pathlib import Path
 
+import nbformat
+
 from . import grading, report
 from .course import KIT_ROOT, Course, prepare_environment
-from .submissions import (answers_of, fill_answers, load_variants, pack,
-                          solution_answers, write_submission)
+from .submissions import synthetic_class, write_submission
 
 DEMO_CONFIG = '''\
 """The demo course: the kit's settings, with this folder as the course root."""
@@ -40,30 +41,14 @@ def make_scratch_course(kit, folder):
     return Course(folder)
 
 
-def class_for(course, assignment, mistake_students=None, alternative_students=None):
-    """``{student: {notebook: notebook or text}}``: the synthetic class of one assignment."""
-    names = course.notebooks(assignment)
-    release = {n: course.release / assignment / f"{n}.ipynb" for n in names}
-    solutions = {n: solution_answers(course.source / assignment / f"{n}.ipynb") for n in names}
-
-    def student(changes=None):
-        changes = changes or {}
-        return {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
-                for n in names}
-
-    variants = [v for n in names for v in load_variants(assignment, n)]
-    mistakes = pack([v for v in variants if v.is_mistake])[:mistake_students]
-    alternatives = pack([v for v in variants if not v.is_mistake])[:alternative_students]
-
-    klass = {"ada": student(),
-             "blank": {n: fill_answers(release[n], {}) for n in names}}
-    for i, group in enumerate(mistakes, 1):
-        klass[f"mistakes-{i}"] = student(answers_of(group))
-    for i, group in enumerate(alternatives, 1):
-        klass[f"alt-{i}"] = student(answers_of(group))
-    broken = student()
-    first = names[0]
-    text = (course.release / assignment / f"{first}.ipynb").read_text()
+def class_for(course, assignment, mistake_students=2, alternative_students=1):
+    """``{student: {notebook: notebook or text}}``: the demo class of one assignment."""
+    students, _ = synthetic_class(course, assignment, mistake_students=mistake_students,
+                                  alternative_students=alternative_students)
+    klass = {"ada" if s == "correct" else s: nbs for s, nbs in students.items()}
+    broken = dict(klass["ada"])
+    first = next(iter(broken))
+    text = nbformat.writes(broken[first])
     broken[first] = text[: len(text) // 2]   # a save that was cut off halfway
     klass["broken"] = broken
     return klass

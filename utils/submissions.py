@@ -116,6 +116,40 @@ def answers_of(group):
     return answers
 
 
+def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
+                    alternative_students=None):
+    """The prepared students of one assignment, ready to write.
+
+    Returns ``(students, planned)``: ``students`` maps a student id to
+    ``{notebook: notebook node}``, and ``planned`` maps every variant used to
+    ``(student, variant)``.  ``correct`` holds the solutions, ``blank`` the
+    untouched release, ``mistake-N`` and ``alternative-N`` the packed variants
+    (at most ``mistake_students`` / ``alternative_students`` of each).
+    """
+    names = notebooks or course.notebooks(assignment)
+    release = {n: course.release / assignment / f"{n}.ipynb" for n in names}
+    solutions = {n: solution_answers(course.source / assignment / f"{n}.ipynb")
+                 for n in names}
+
+    def student(changes=None):
+        changes = changes or {}
+        return {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
+                for n in names}
+
+    students = {"correct": student(),
+                "blank": {n: fill_answers(release[n], {}) for n in names}}
+    planned = {}
+    variants = [v for n in names for v in load_variants(assignment, n)]
+    for kind, limit, chosen in (
+            ("mistake", mistake_students, [v for v in variants if v.is_mistake]),
+            ("alternative", alternative_students, [v for v in variants if not v.is_mistake])):
+        for i, group in enumerate(pack(chosen)[:limit], 1):
+            students[f"{kind}-{i}"] = student(answers_of(group))
+            for v in group:
+                planned[f"{v.notebook}: {v.name}"] = (f"{kind}-{i}", v)
+    return students, planned
+
+
 def write_submission(course, student, assignment, notebooks):
     """Place ``{name: notebook}`` in ``submitted/<student>/<assignment>/``.
 

@@ -1,0 +1,118 @@
+"""Self-test of notebooks: do their test cells award exactly the right points?
+
+For a notebook author: ``python -m utils selftest lab1 --notebook 02_layer``
+releases the chosen notebooks into a scratch course (checking that the source
+passes its tests and the untouched release earns nothing), grades the
+solutions, the blank release and every prepared variant with real nbgrader,
+and prints a score matrix with a verdict for every variant.
+"""
+import shutil
+from pathlib import Path
+
+from . import grading, report
+from .course import KIT_ROOT, Course
+from .demo import make_scratch_course
+from .submissions import synthetic_class, write_submission
+
+
+def variant_problems(cell_points, scores, variant, owned_by_others=()):
+    """What is wrong with how one variant was graded (empty when nothing is).
+
+    ``cell_points`` maps the notebook's grade cells to their points,
+    ``scores`` maps them to ``(score, max_score)``.  A mistake must lose
+    points in each cell it names and keep every other point, except in cells
+    that another mistake graded in the same submission names
+    (``owned_by_others``); an alternative must keep every point.
+    """
+    problems = [f"names {cell}, which is not a grade cell of {variant.notebook}"
+                for cell in variant.loses if cell not in cell_points]
+    for cell in cell_points:
+        score, max_score = scores.get(cell, (None, None))
+        if score is None:
+            problems.append(f"{cell} was not graded")
+        elif cell in variant.loses:
+            if score >= max_score:
+                problems.append(f"should lose points in {cell} but scored {score:g}/{max_score:g}")
+        elif cell not in owned_by_others and score < max_score:
+            problems.append(f"should keep every point of {cell} but scored "
+                            f"{score:g}/{max_score:g}")
+    return problems
+
+
+def grade_cells(course, assignment, notebook):
+    """``{grade_id: points}`` of a notebook's autograded test cells."""
+    import nbformat
+    nb = nbformat.read(str(course.source / assignment / f"{notebook}.ipynb"), 4)
+    return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader.get("points", 0)
+            for c in nb.cells if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def check_planned(course, assignment, planned):
+    """``{variant label: [problems]}`` for every planned variant, after grading."""
+    verdicts = {}
+    for label, (student, variant) in planned.items():
+        others = {cell for s, v in planned.values()
+                  if s == student and v.notebook == variant.notebook
+                  and v.name != variant.name for cell in v.loses}
+        scores = report.cell_scores(course, assignment, student, variant.notebook)
+        verdicts[label] = variant_problems(grade_cells(course, assignment, variant.notebook),
+                                           scores, variant, others)
+    return verdicts
+
+
+def run(assignment, notebooks=None, folder=None, jobs=1, progress=print):
+    """Self-test ``notebooks`` of ``assignment``; return True when all is right."""
+    kit = Course(KIT_ROOT)
+    kit.check_assignment(assignment)
+    notebooks = notebooks or kit.notebooks(assignment)
+    unknown = sorted(set(notebooks) - set(kit.notebooks(assignment)))
+    if unknown:
+        from .course import CourseError
+        raise CourseError(f"{assignment} has no notebook {', '.join(unknown)}: it has "
+                          f"{', '.join(kit.notebooks(assignment))}")
+    folder = Path(folder) if folder else KIT_ROOT / "build" / "selftest" / assignment
+    course = make_scratch_course(kit, folder)
+    for other in course.assignments():
+        if other != assignment:
+            shutil.rmtree(course.source / other)
+    for path in (course.source / assignment).glob("*.ipynb"):
+        if path.stem not in notebooks:
+            path.unlink()
+    progress(f"Releasing {assignment}: {', '.join(notebooks)}")
+    grading.release(course, assignment, progress=progress)
+    students, planned = synthetic_class(course, assignment)
+    for student, nbs in students.items():
+        write_submission(course, student, assignment, nbs)
+    progress(f"Grading {len(students)} prepared students")
+    outcomes = grading.autograde(course, assignment, jobs=jobs, progress=progress)
+    ok = all(o.graded for o in outcomes)
+    for notebook in notebooks:
+        cells = grade_cells(course, assignment, notebook)
+        progress(f"\n{assignment}/{notebook}")
+        width = max(len(s) for s in students)
+        progress(" " * width + "  " + "  ".join(cells))
+        for student in students:
+            scores = report.cell_scores(course, assignment, student, notebook)
+            row = "  ".join(f"{scores[c][0]:g}/{scores[c][1]:g}".ljust(len(c)) for c in cells)
+            progress(f"{student.ljust(width)}  {row}")
+        full = report.cell_scores(course, assignment, "correct", notebook)
+        blank = report.cell_scores(course, assignment, "blank", notebook)
+        for cell in cells:
+            if full[cell][0] < full[cell][1]:
+                ok = False
+                progress(f"PROBLEM: the solutions lose points in {cell}")
+            if blank[cell][0] > 0:
+                ok = False
+                progress(f"PROBLEM: the blank release earns points in {cell}")
+    progress("")
+    for label, problems in check_planned(course, assignment, planned).items():
+        student = planned[label][0]
+        if problems:
+            ok = False
+            for p in problems:
+                progress(f"PROBLEM: {label} ({student}): {p}")
+        else:
+            progress(f"ok: {label} ({student})")
+    progress("\nAll variants graded as expected." if ok else "\nSome variants are not graded as expected.")
+    return ok

@@ -68,3 +68,14 @@ def test_student_copy_of_helpers_is_not_used(graded):
     """Grading imports the instructor's helpers, not the student's edited copy."""
     scores = graded.scores("tampered-helpers", "lab1", "01_single_neuron")
     assert all(score == 0 for score, _ in scores.values()), scores
+
+
+def test_every_grade_cell_fails_on_some_prepared_mistake(graded):
+    """No test cell is left unproven: some realistic mistake makes each one fail."""
+    from utils.submissions import load_variants
+    for assignment in _assignments(graded):
+        for notebook in graded.course.notebooks(assignment):
+            named = {cell for v in load_variants(assignment, notebook) if v.is_mistake
+                     for cell in v.loses}
+            unproven = set(graded.grade_cells(assignment, notebook)) - named
+            assert not unproven, f"{assignment}/{notebook}: no mistake fails {sorted(unproven)}"

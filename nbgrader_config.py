@@ -4,6 +4,7 @@ Every path here is relative to this file, so the course folder can live
 anywhere: clone it, run ``make demo`` or ``python -m utils ...`` from it.
 """
 import os
+import sys
 import tempfile
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
@@ -46,6 +47,17 @@ c.Execute.extra_arguments = [
 # A grade cell that a student deleted is put back and graded, instead of
 # sitting in "needs manual grading" for ever.
 c.OverwriteCells.add_missing_cells = True
+
+# --- feedback --------------------------------------------------------------
+# Feedback shows what failed and why, never the hidden tests, their lines in
+# a traceback, or the reference values they compare with.
+if COURSE_ROOT not in sys.path:
+    sys.path.insert(0, COURSE_ROOT)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+from utils.feedback import RedactHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, RedactHiddenTests]
 
 # --- exchange --------------------------------------------------------------
 # A course-local exchange instead of the system-wide default; on a shared

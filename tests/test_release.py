@@ -18,23 +18,31 @@ SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
 
 
 def _released_text(assignment):
-    """Every text file of a released assignment, concatenated."""
+    """Every text a student receives in an assignment: cell sources, outputs, files."""
     folder = KIT_COURSE.release / assignment
-    return "\n".join(p.read_text() for p in sorted(folder.rglob("*"))
-                     if p.is_file() and p.suffix in {".ipynb", ".py", ".md", ".txt", ".csv"})
+    parts = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".ipynb":
+            for cell in nbformat.read(str(path), 4).cells:
+                parts.append(cell.source)
+                parts.append(json.dumps(cell.get("outputs", [])))
+        elif path.suffix in {".py", ".md", ".txt", ".csv"}:
+            parts.append(path.read_text())
+    return "\n".join(parts)
 
 
 def _secret_lines(assignment, pattern):
-    """Substantial lines inside the solution or hidden-test regions of the source."""
-    lines = set()
+    """Substantial lines that stand only inside the solution or hidden-test regions."""
+    secret, visible = set(), set()
     for path in sorted((KIT_COURSE.source / assignment).glob("*.ipynb")):
         for cell in nbformat.read(str(path), 4).cells:
             for block in pattern.findall(cell.source):
-                for line in block.splitlines():
-                    line = line.strip()
-                    if len(line) >= 16 and not line.startswith("#"):
-                        lines.add(line)
-    return lines
+                secret.update(line.strip() for line in block.splitlines())
+            outside = HIDDEN.sub("", SOLUTION.sub("", cell.source))
+            visible.update(line.strip() for line in outside.splitlines())
+    return {line for line in secret - visible if len(line) >= 16 and not line.startswith("#")}
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,19 @@ c.Execute.extra_arguments = [
     "--IPKernelApp.exec_lines=import sys; sys.path.insert(0, %r)" % COURSE_ROOT,
 ]
 
+# A cell that kills the kernel, or loops through the interrupt, costs only
+# itself: the kernel is restarted, earlier cells run again, grading goes on.
+if COURSE_ROOT not in sys.path:
+    sys.path.insert(0, COURSE_ROOT)
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+from utils.execution import ResilientExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    ResilientExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+
 # A grade cell that a student deleted is put back and graded, instead of
 # sitting in "needs manual grading" for ever.
 c.OverwriteCells.add_missing_cells = True
@@ -51,8 +64,6 @@ c.OverwriteCells.add_missing_cells = True
 # --- feedback --------------------------------------------------------------
 # Feedback shows what failed and why, never the hidden tests, their lines in
 # a traceback, or the reference values they compare with.
-if COURSE_ROOT not in sys.path:
-    sys.path.insert(0, COURSE_ROOT)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 from utils.feedback import RedactHiddenTests  # noqa: E402

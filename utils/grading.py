@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from .course import CourseError, copy_student_modules
+from .execution import stopped_cells
 
 GRADED = "graded"
 FAILED = "not graded"
@@ -197,10 +198,21 @@ def grade_student(course, assignment, student, api=None):
     if not result["success"]:
         return Outcome(student, assignment, FAILED, _last_error_line(result),
                        problems, missing)
-    notes = list(problems.values())
+    notes = list(problems.values()) + stopped_kernel_notes(course, assignment, student)
     if missing:
         notes.append(f"not submitted (scored 0): {', '.join(missing)}")
     return Outcome(student, assignment, GRADED, "; ".join(notes), problems, missing)
+
+
+def stopped_kernel_notes(course, assignment, student):
+    """One line per graded notebook cell that stopped the kernel."""
+    notes = []
+    folder = course.autograded / student / assignment
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        for number, first in stopped_cells(nb):
+            notes.append(f"{path.stem}: cell {number} ({first!r}) stopped the kernel")
+    return notes
 
 
 def _grade_in_worker(root, assignment, student):

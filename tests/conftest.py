@@ -101,6 +101,23 @@ def graded(tmp_path_factory):
     return result
 
 
+def small_course(folder, assignment="lab1", notebooks=("01_single_neuron",), config=""):
+    """A scratch course holding only some notebooks of one assignment, released."""
+    import shutil
+    course = make_scratch_course(Course(KIT), folder)
+    for path in (course.source / assignment).glob("*.ipynb"):
+        if path.stem not in notebooks:
+            path.unlink()
+    for other in course.assignments():
+        if other != assignment:
+            shutil.rmtree(course.source / other)
+    if config:
+        with open(course.root / "nbgrader_config.py", "a") as handle:
+            handle.write("\n" + config + "\n")
+    grading.release(course, assignment, validate=False, progress=lambda *_: None)
+    return course
+
+
 def all_variants():
     """``(assignment, notebook, Variant)`` of every prepared variant, for parametrize."""
     found = []

@@ -1,13 +1,12 @@
 """The instructor's command line: clear errors, no tracebacks, nothing lost."""
 import csv
-import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from conftest import KIT
+from conftest import KIT, small_course
 from utils import grading, report
 from utils.course import Course, CourseError
 from utils.demo import make_scratch_course
@@ -74,19 +73,6 @@ def test_grades_csv_marks_what_was_not_graded(graded, tmp_path):
     assert correct["status"] == "graded" and correct["score"] == correct["max_score"]
 
 
-def _single_notebook_course(tmp_path):
-    """A scratch course holding only lab1's first notebook."""
-    course = make_scratch_course(Course(KIT), tmp_path / "course")
-    first = course.notebooks("lab1")[0]
-    for path in (course.source / "lab1").glob("*.ipynb"):
-        if path.stem != first:
-            path.unlink()
-    for other in course.assignments():
-        if other != "lab1":
-            shutil.rmtree(course.source / other)
-    return course, course.source / "lab1" / f"{first}.ipynb"
-
-
 def _edit_cell(path, grade_id, edit):
     nb = nbformat.read(str(path), 4)
     for cell in nb.cells:
@@ -97,7 +83,8 @@ def _edit_cell(path, grade_id, edit):
 
 def test_release_refuses_a_source_that_fails_its_tests(tmp_path):
     """A wrong solution in source/ stops the release with the failing test named."""
-    course, path = _single_notebook_course(tmp_path)
+    course = small_course(tmp_path / "course")
+    path = course.source / "lab1" / "01_single_neuron.ipynb"
     _edit_cell(path, "neurons", lambda s: s.replace("return X @ W.T + B", "return X @ W.T"))
     with pytest.raises(CourseError, match="does not pass its own tests"):
         grading.release(course, "lab1", progress=lambda *_: None)
@@ -105,7 +92,8 @@ def test_release_refuses_a_source_that_fails_its_tests(tmp_path):
 
 def test_release_refuses_a_test_that_gives_free_points(tmp_path):
     """A test cell that passes on the untouched release stops the release."""
-    course, path = _single_notebook_course(tmp_path)
+    course = small_course(tmp_path / "course")
+    path = course.source / "lab1" / "01_single_neuron.ipynb"
     _edit_cell(path, "test_relu", lambda s: s.split("\n", 1)[0] + "\nprint('fine')")
     with pytest.raises(CourseError, match="gives points for nothing"):
         grading.release(course, "lab1", progress=lambda *_: None)

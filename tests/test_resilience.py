@@ -1,12 +1,10 @@
 """A cell that kills the kernel or ignores the interrupt costs only itself."""
 import pytest
 
-from conftest import KIT
+from conftest import small_course
 from utils import grading
-from utils.course import Course
-from utils.demo import make_scratch_course
 from utils.report import cell_scores
-from utils.submissions import synthetic_class, write_submission
+from utils.submissions import fill_answers, solution_answers, write_submission
 
 NOTEBOOK = "01_single_neuron"
 
@@ -32,19 +30,7 @@ while True:
 @pytest.fixture(scope="module")
 def crashed(tmp_path_factory):
     """lab1's first notebook graded for students whose code stops the kernel."""
-    course = make_scratch_course(Course(KIT), tmp_path_factory.mktemp("crash") / "course")
-    for path in (course.source / "lab1").glob("*.ipynb"):
-        if path.stem != NOTEBOOK:
-            path.unlink()
-    for other in course.assignments():
-        if other != "lab1":
-            import shutil
-            shutil.rmtree(course.source / other)
-    with open(course.root / "nbgrader_config.py", "a") as config:
-        config.write("\nc.Execute.timeout = 4\n")
-    grading.release(course, "lab1", validate=False, progress=lambda *_: None)
-    students, _ = synthetic_class(course, "lab1", mistake_students=0, alternative_students=0)
-    from utils.submissions import fill_answers, solution_answers
+    course = small_course(tmp_path_factory.mktemp("crash") / "course", config="c.Execute.timeout = 4")
     solutions = solution_answers(course.source / "lab1" / f"{NOTEBOOK}.ipynb")
     release = course.release / "lab1" / f"{NOTEBOOK}.ipynb"
     for student, changes in (("exits", {"relu": EXITS}), ("stubborn", {"sigmoid": STUBBORN})):

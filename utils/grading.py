@@ -111,10 +111,12 @@ def release(course, assignment, validate=True, progress=print):
 
 # -- autograde ------------------------------------------------------------
 
-def notebook_problem(path):
+def notebook_problem(path, grade_ids=()):
     """Why the submitted notebook at ``path`` cannot be graded, or ``None``.
 
-    Catches what nbgrader would otherwise fail on with a traceback.
+    Catches what nbgrader would otherwise fail on with a traceback, and a
+    notebook that holds none of the ``grade_ids`` of the notebook it is named
+    after (another assignment's notebook saved under this name).
     """
     name = path.name
     try:
@@ -129,10 +131,22 @@ def notebook_problem(path):
         return (f"{name} is not valid JSON (line {err.lineno}, column "
                 f"{err.colno}: {err.msg}); was it edited outside Jupyter?")
     try:
-        nbformat.validate(nbformat.reads(text, as_version=4))
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
     except Exception as err:  # nbformat raises several unrelated types
         return f"{name} is not a valid notebook: {str(err).splitlines()[0]}"
+    found = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    if grade_ids and not found & set(grade_ids):
+        return (f"{name} is not this assignment's notebook: none of its exercises "
+                "are in it (was another notebook saved under this name?)")
     return None
+
+
+def grade_ids(course, assignment, notebook):
+    """The grade ids of a source notebook's nbgrader cells."""
+    nb = nbformat.read(str(course.source / assignment / f"{notebook}.ipynb"), as_version=4)
+    return {c.metadata.nbgrader["grade_id"] for c in nb.cells
+            if "nbgrader" in c.metadata and "grade_id" in c.metadata.nbgrader}
 
 
 def inspect_submission(course, assignment, student):
@@ -149,7 +163,7 @@ def inspect_submission(course, assignment, student):
         if not path.is_file():
             missing.append(name)
             continue
-        problem = notebook_problem(path)
+        problem = notebook_problem(path, grade_ids(course, assignment, name))
         if problem:
             problems[name] = problem
         else:
@@ -187,15 +201,42 @@ def _run_autograde(api, assignment, student, notebooks):
     return result
 
 
+def forget_scores(course, assignment, student, notebooks):
+    """Drop the automatic scores and graded copies of ``notebooks`` of a submission.
+
+    Called when a (re)submission cannot be graded, so that no score from an
+    earlier grading survives as if it were this submission's.  Scores an
+    instructor gave by hand are kept.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    if not notebooks or not course.gradebook.exists():
+        return
+    with Gradebook(f"sqlite:///{course.gradebook}") as gb:
+        for name in notebooks:
+            try:
+                nb = gb.find_submission_notebook(name, assignment, student)
+            except MissingEntry:
+                continue
+            for grade in nb.grades:
+                grade.auto_score = None
+            gb.db.commit()
+    for name in notebooks:
+        stale = course.autograded / student / assignment / f"{name}.ipynb"
+        if stale.exists():
+            stale.unlink()
+
+
 def grade_student(course, assignment, student, api=None):
     """Autograde one student's submission; return its :class:`Outcome`."""
     gradable, problems, missing = inspect_submission(course, assignment, student)
+    forget_scores(course, assignment, student, list(problems))
     if not gradable:
         reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
         return Outcome(student, assignment, FAILED, reason, problems, missing)
     api = api or course.api()
     result = _run_autograde(api, assignment, student, gradable if problems else None)
     if not result["success"]:
+        forget_scores(course, assignment, student, gradable)
         return Outcome(student, assignment, FAILED, _last_error_line(result),
                        problems, missing)
     notes = list(problems.values()) + stopped_kernel_notes(course, assignment, student)

@@ -1,0 +1,100 @@
+"""Honest results: a submission that could not be graded is never a silent 0."""
+import csv
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from conftest import KIT, small_course
+from utils import grading, report
+from utils.submissions import fill_answers, solution_answers, write_submission
+
+NOTEBOOK = "01_single_neuron"
+
+
+def _correct(course):
+    solutions = solution_answers(course.source / "lab1" / f"{NOTEBOOK}.ipynb")
+    return fill_answers(course.release / "lab1" / f"{NOTEBOOK}.ipynb", solutions)
+
+
+def _path(course, student):
+    return course.submitted / student / "lab1" / f"{NOTEBOOK}.ipynb"
+
+
+@pytest.fixture()
+def course(tmp_path):
+    return small_course(tmp_path / "course")
+
+
+def test_failed_regrade_replaces_the_old_score(course, tmp_path):
+    """A good submission, then a resubmission that cannot be graded: no old score stays."""
+    write_submission(course, "ada", "lab1", {NOTEBOOK: _correct(course)})
+    first, = grading.autograde(course, "lab1", progress=lambda *_: None)
+    assert first.graded and report.notebook_rows(course, first)[0][1] == 11
+    _path(course, "ada").write_text('{"cells": [')
+    second, = grading.autograde(course, "lab1", progress=lambda *_: None)
+    assert not second.graded and "not valid JSON" in second.message
+    name, score, max_score, status = report.notebook_rows(course, second)[0]
+    assert score is None and status.startswith("not graded")
+    assert all(s is None or s == 0 for s, _ in
+               report.cell_scores(course, "lab1", "ada", NOTEBOOK).values())
+    assert not (course.autograded / "ada" / "lab1" / f"{NOTEBOOK}.ipynb").exists()
+    grading.save_outcomes(course, [second])
+    output = tmp_path / "grades.csv"
+    report.write_grades_csv(course, grading.load_outcomes(course, "lab1"), output)
+    row, = list(csv.DictReader(output.open()))
+    assert row["score"] == "" and row["status"].startswith("not graded")
+
+
+BAD = {
+    "empty": ("", "is empty"),
+    "garbled": ("not json at all", "not valid JSON"),
+    "not-a-notebook": ('{"cells": 3}', "not a valid notebook"),
+    "foreign": (nbformat.writes(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("hi")])), "not this assignment's notebook"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_class(tmp_path_factory):
+    course = small_course(tmp_path_factory.mktemp("bad") / "course")
+    write_submission(course, "ada", "lab1", {NOTEBOOK: _correct(course)})
+    for student, (content, _) in BAD.items():
+        write_submission(course, student, "lab1", {NOTEBOOK: content})
+    return {o.student: o for o in grading.autograde(course, "lab1", jobs=2,
+                                                    progress=lambda *_: None)}
+
+
+@pytest.mark.parametrize("student", sorted(BAD))
+def test_bad_notebooks_are_reported_per_student(bad_class, student):
+    """Empty, malformed or foreign notebooks are reported by name; the class is graded."""
+    assert bad_class["ada"].graded
+    outcome = bad_class[student]
+    assert not outcome.graded and BAD[student][1] in outcome.message
+    assert f"{NOTEBOOK}.ipynb" in outcome.message
+
+
+def test_gradebook_survives_a_killed_grading_run(course):
+    """Killing the grader midway leaves a sound gradebook; running again finishes."""
+    students = ["s1", "s2", "s3"]
+    for student in students:
+        write_submission(course, student, "lab1", {NOTEBOOK: _correct(course)})
+    command = [sys.executable, "-m", "utils", "--course", str(course.root),
+               "autograde", "lab1", "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=KIT, stdout=subprocess.PIPE, text=True)
+    for line in process.stdout:       # wait until the first student is done
+        if "graded" in line:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(course.gradebook) as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    rerun = subprocess.run(command, cwd=KIT, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    for student in students:
+        scores = report.cell_scores(course, "lab1", student, NOTEBOOK)
+        assert all(score == top for score, top in scores.values()), (student, scores)

@@ -40,8 +40,11 @@ c.Execute.shutdown_kernel = "immediate"
 # The kit's helpers are imported as ``utils``.  A student's folder holds a
 # copy of the student-facing part; grading must use the instructor's copy,
 # so the course root goes first on the kernel's import path.
+# The same start-up watches for submissions that replace what the tests
+# rely on (see utils/guard.py).
 c.Execute.extra_arguments = [
     "--IPKernelApp.exec_lines=import sys; sys.path.insert(0, %r)" % COURSE_ROOT,
+    "--IPKernelApp.exec_lines=import utils.guard; utils.guard.install()",
 ]
 
 # A cell that kills the kernel, or loops through the interrupt, costs only
@@ -52,6 +55,14 @@ from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
 from utils.execution import ResilientExecute  # noqa: E402
 
+from nbgrader.preprocessors import DeduplicateIds  # noqa: E402
+from utils.sanitize import DropEmptyGradingMetadata  # noqa: E402
+
+# A duplicated test cell is graded once, from the instructor's copy.
+c.Autograde.sanitize_preprocessors = [
+    step for default in Autograde.class_traits()["sanitize_preprocessors"].default()
+    for step in ((default, DropEmptyGradingMetadata) if default is DeduplicateIds else (default,))
+]
 c.Autograde.autograde_preprocessors = [
     ResilientExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()

@@ -12,6 +12,7 @@ kernel it
    that stopped a kernel, so the notebook's definitions are back;
 3. goes on with the next cell.
 """
+import ast
 import asyncio
 import copy
 
@@ -19,6 +20,9 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade
+
+from .guard import MARKER
 
 #: ``ename`` of the error recorded in a cell that stopped the kernel.
 KERNEL_STOPPED = "KernelStopped"
@@ -51,7 +55,28 @@ class ResilientExecute(Execute):
                                 "when interrupted")
             return cell, self.resources
         self._replayable.append(index)
+        if is_grade(cell):
+            self._check_tampering(cell)
         return cell, resources
+
+    def _check_tampering(self, cell):
+        """Ask the kernel's guard whether the test just run had its tools replaced."""
+        expression = "__import__('utils.guard', fromlist=['guard']).check_now()"
+        try:
+            msg_id = self.kc.execute("", silent=True, store_history=False,
+                                     user_expressions={"replaced": expression})
+            reply = run_sync(self._async_wait_reply)(msg_id)
+            result = reply["content"]["user_expressions"]["replaced"]
+            found = ast.literal_eval(result["data"]["text/plain"]) \
+                if result.get("status") == "ok" else "the tamper check itself"
+        except Exception:  # no answer: treat as tampered rather than trust it
+            found = "the tamper check (the kernel did not answer)"
+        if found:
+            cell.outputs.append(new_output(
+                "error", ename="Tampering",
+                evalue=f"{MARKER} while this test ran, {found} was replaced; "
+                       "the test earns no points.",
+                traceback=[f"Tampering: {MARKER} while this test ran, {found} was replaced."]))
 
     # -- helpers ------------------------------------------------------------
     @staticmethod
@@ -62,12 +87,12 @@ class ResilientExecute(Execute):
     def _kernel_responds(self):
         """Whether the kernel answers a request within RESPONSE_TIMEOUT seconds."""
         try:
-            run_sync(self._async_wait_kernel_info)(self.kc.kernel_info())
+            run_sync(self._async_wait_reply)(self.kc.kernel_info())
             return True
         except Exception:  # no answer in time, or the kernel is gone
             return False
 
-    async def _async_wait_kernel_info(self, msg_id):
+    async def _async_wait_reply(self, msg_id):
         async def wait():
             while True:
                 msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=None))

@@ -15,6 +15,7 @@ import nbformat
 
 from .course import CourseError, copy_student_modules
 from .execution import stopped_cells
+from .guard import tampering_notes
 
 GRADED = "graded"
 FAILED = "not graded"
@@ -246,13 +247,15 @@ def grade_student(course, assignment, student, api=None):
 
 
 def stopped_kernel_notes(course, assignment, student):
-    """One line per graded notebook cell that stopped the kernel."""
+    """One line per graded cell that stopped the kernel or replaced what tests use."""
     notes = []
     folder = course.autograded / student / assignment
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
         for number, first in stopped_cells(nb):
             notes.append(f"{path.stem}: cell {number} ({first!r}) stopped the kernel")
+        for number, report in tampering_notes(nb):
+            notes.append(f"TAMPERING in {path.stem}, cell {number}: {report.split(';')[0]}")
     return notes
 
 

@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test release lecture clean
+.PHONY: demo test release lecture clean sandbox
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -c "import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'nn_course_kit.pth').write_text('$(CURDIR)\n')"
 	touch $@
 
-demo: $(VENV)/.installed
+# Grading kernels run under bubblewrap; install it where we can (root, apt).
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null 2>&1; } \
+	  || echo "note: bubblewrap is not installed; grading kernels will not be sandboxed"
+
+demo: $(VENV)/.installed sandbox
 	$(PY) -m utils demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed sandbox
 	$(PY) -m pytest
 
 release: $(VENV)/.installed

@@ -3,7 +3,9 @@
 Every path here is relative to this file, so the course folder can live
 anywhere: clone it, run ``make demo`` or ``python -m utils ...`` from it.
 """
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -89,6 +91,24 @@ c.Exchange.path_includes_course = True
 
 # Kernels talk to the grader over local socket files rather than TCP ports:
 # nothing listens on the network while student code runs.  The socket path
-# must be absolute: the kernel runs in the notebook's folder, the grader not.
+# must be absolute (the kernel runs in the notebook's folder, the grader not)
+# and private to this grading process.
+_RUNTIME = tempfile.mkdtemp(prefix="nn-kit-")
+atexit.register(shutil.rmtree, _RUNTIME, True)
 c.KernelManager.transport = "ipc"
-c.KernelManager.ip = os.path.join(tempfile.gettempdir(), "nbgrader-kernel-%d" % os.getpid())
+c.KernelManager.ip = os.path.join(_RUNTIME, "kernel")
+
+# --- sandbox ---------------------------------------------------------------
+# Kernels started by nbgrader run under bubblewrap: no network, no view of
+# source/, the gradebook or other students, capped memory and CPU time (see
+# utils/sandbox.py).  NN_KIT_SANDBOX=off turns it off; the kit's commands
+# refuse to grade without a sandbox unless told --no-sandbox.
+if os.environ.get("NN_KIT_SANDBOX", "on") != "off":
+    from utils import sandbox  # noqa: E402
+
+    _ok, _why = sandbox.available()
+    if _ok:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (sandbox.kernel_spec(_RUNTIME), os.environ.get("JUPYTER_PATH")) if p)
+    else:
+        print(f"WARNING: grading kernels are NOT sandboxed: {_why}", file=sys.stderr)

@@ -6,6 +6,7 @@ Each works on the course folder given by ``--course`` (by default the
 current folder when it holds ``nbgrader_config.py``, else the kit itself).
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +49,26 @@ def _summarise(outcomes):
     return EXIT_NOT_GRADED if failed or broken else EXIT_OK
 
 
+def _sandbox(args, refuse=True):
+    """Grade in a sandbox, or say clearly why not; ``--no-sandbox`` opts out."""
+    from . import sandbox
+    if args.no_sandbox:
+        os.environ["NN_KIT_SANDBOX"] = "off"
+        print("WARNING: grading without a sandbox: students' code runs with your rights.")
+        return
+    ok, why = sandbox.available()
+    if ok:
+        return
+    if refuse:
+        raise CourseError(f"cannot sandbox the grading kernels: {why}. Install it, or "
+                          "pass --no-sandbox to grade without one (students' code then "
+                          "runs with your rights and can read the course folder)")
+    os.environ["NN_KIT_SANDBOX"] = "off"
+    print(f"WARNING: grading without a sandbox: {why}.")
+
+
 def cmd_autograde(args):
+    _sandbox(args)
     course = _course(args)
     outcomes = grading.autograde(course, args.assignment, args.student or None,
                                  jobs=args.jobs)
@@ -84,6 +104,7 @@ def cmd_grades(args):
 
 def cmd_demo(args):
     from . import demo
+    _sandbox(args, refuse=False)
     _, outcomes = demo.run(folder=args.dir, assignments=args.assignments or None,
                            validate=not args.no_validate)
     broken = [o for o in outcomes if o.student != "broken" and (not o.graded or o.problems)]
@@ -92,9 +113,15 @@ def cmd_demo(args):
 
 def cmd_selftest(args):
     from . import selftest
+    _sandbox(args, refuse=False)
     ok = selftest.run(args.assignment, args.notebook or None, folder=args.dir,
                       jobs=args.jobs)
     return EXIT_OK if ok else EXIT_NOT_GRADED
+
+
+def _no_sandbox_option(p):
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run students' code without the bubblewrap sandbox (not advised)")
 
 
 def parser():
@@ -129,6 +156,7 @@ def parser():
                    help="grade only this student (repeatable)")
     p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
                    help="students graded at once (default: %(default)s, one per core)")
+    _no_sandbox_option(p)
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("feedback", help="write feedback HTML for graded students",
@@ -156,6 +184,7 @@ def parser():
     p.add_argument("--dir", metavar="DIR", help="scratch folder (default: build/demo)")
     p.add_argument("--no-validate", action="store_true",
                    help="skip validating the source and the release")
+    _no_sandbox_option(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("selftest", help="check that a notebook's tests award the right points",
@@ -170,6 +199,7 @@ def parser():
                    help="scratch folder (default: build/selftest/ASSIGNMENT)")
     p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
                    help="students graded at once (default: %(default)s)")
+    _no_sandbox_option(p)
     p.set_defaults(func=cmd_selftest)
     return top
 

@@ -1,0 +1,90 @@
+"""Grading kernels run in a sandbox: no course folder, no network, capped memory."""
+import ast
+import os
+import socket
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import KIT, small_course
+from utils import grading, sandbox
+from utils.report import cell_scores
+from utils.submissions import fill_answers, solution_answers, write_submission
+
+NOTEBOOK = "01_single_neuron"
+
+PROBE = '''
+import os, socket
+root = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
+seen = {"source": os.path.exists(os.path.join(root, "source")),
+        "gradebook": os.path.exists(os.path.join(root, "gradebook.db")),
+        "students": sorted(os.listdir(os.path.join(root, "autograded")))}
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
+    seen["network"] = True
+except OSError:
+    seen["network"] = False
+try:
+    big = np.ones(5 * 1024 ** 3 // 8)
+    seen["memory"] = "granted"
+    del big
+except MemoryError:
+    seen["memory"] = "refused"
+print("PROBE", seen)
+'''
+
+pytestmark = pytest.mark.skipif(
+    not sandbox.available()[0] and not os.environ.get("CI"),
+    reason="bubblewrap is not available here (CI installs it and runs these tests)")
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    course = small_course(tmp_path_factory.mktemp("sandbox") / "course")
+    solutions = solution_answers(course.source / "lab1" / f"{NOTEBOOK}.ipynb")
+    release = course.release / "lab1" / f"{NOTEBOOK}.ipynb"
+    probe = solutions["neurons"] + "\n" + PROBE.replace("PORT", str(port))
+    write_submission(course, "prober", "lab1",
+                     {NOTEBOOK: fill_answers(release, {**solutions, "neurons": probe})})
+    write_submission(course, "other", "lab1", {NOTEBOOK: fill_answers(release, solutions)})
+    outcomes = {o.student: o for o in grading.autograde(course, "lab1", progress=lambda *_: None)}
+    listener.close()
+    nb = nbformat.read(str(course.autograded / "prober" / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    line = next(l for l in text.splitlines() if l.startswith("PROBE "))
+    return course, outcomes, ast.literal_eval(line[len("PROBE "):])
+
+
+def test_student_code_cannot_see_the_course(probed):
+    _, _, seen = probed
+    assert not seen["source"] and not seen["gradebook"]
+    assert seen["students"] == ["prober"]
+
+
+def test_student_code_has_no_network(probed):
+    assert probed[2]["network"] is False
+
+
+def test_memory_is_capped_and_the_rest_is_still_graded(probed):
+    course, outcomes, seen = probed
+    assert seen["memory"] == "refused"
+    assert outcomes["prober"].graded
+    scores = cell_scores(course, "lab1", "prober", NOTEBOOK)
+    assert all(score == top for score, top in scores.values()), scores
+
+
+def test_grading_refuses_without_a_sandbox_unless_told(tmp_path):
+    course = small_course(tmp_path / "course")
+    bindir = os.path.dirname(sys.executable)
+    env = {**os.environ, "PATH": bindir}        # no bwrap on this PATH
+    command = [sys.executable, "-m", "utils", "--course", str(course.root), "autograde", "lab1"]
+    refused = subprocess.run(command, cwd=KIT, env=env, capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "cannot sandbox" in refused.stderr and "--no-sandbox" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -107,7 +107,8 @@ def cmd_demo(args):
     _sandbox(args, refuse=False)
     _, outcomes = demo.run(folder=args.dir, assignments=args.assignments or None,
                            validate=not args.no_validate)
-    broken = [o for o in outcomes if o.student != "broken" and (not o.graded or o.problems)]
+    broken = [o for o in outcomes if o.student not in ("broken", "tamperer", "crasher")
+              and (not o.graded or o.problems)]
     return EXIT_NOT_GRADED if broken else EXIT_OK
 
 

@@ -8,8 +8,11 @@ never committed) from the kit's own material:
 - the ``mistake-*`` students make the realistic mistakes kept in
   ``tests/variants`` (several per student, never two in one exercise);
 - ``alternative-*`` students solve exercises correctly in other ways;
-- ``broken`` hands in one notebook that is no longer valid JSON.
+- ``broken`` hands in one notebook that is no longer valid JSON;
+- ``tamperer`` answers nothing but makes ``np.allclose`` agree with anything;
+- ``crasher`` answers everything right, but one cell kills the kernel.
 """
+import copy
 import shutil
 import time
 from pathlib import Path
@@ -41,16 +44,37 @@ def make_scratch_course(kit, folder):
     return Course(folder)
 
 
+TAMPERING = "import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n"
+CRASH = "\nimport os\nos._exit(1)  # the kernel dies here\n"
+
+
+def _first_answer(nb):
+    """The first answer cell of a notebook."""
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")
+                and c.cell_type == "code")
+
+
 def class_for(course, assignment, mistake_students=2, alternative_students=1):
     """``{student: {notebook: notebook or text}}``: the demo class of one assignment."""
     students, _ = synthetic_class(course, assignment, mistake_students=mistake_students,
                                   alternative_students=alternative_students)
     klass = {"ada" if s == "correct" else s: nbs for s, nbs in students.items()}
-    broken = dict(klass["ada"])
-    first = next(iter(broken))
+    first = next(iter(klass["ada"]))
+
+    broken = copy.deepcopy(klass["ada"])
     text = nbformat.writes(broken[first])
     broken[first] = text[: len(text) // 2]   # a save that was cut off halfway
     klass["broken"] = broken
+
+    tamperer = copy.deepcopy(klass["blank"])  # answers nothing, fakes np.allclose
+    cell = _first_answer(tamperer[first])
+    cell.source = TAMPERING + cell.source
+    klass["tamperer"] = tamperer
+
+    crasher = copy.deepcopy(klass["ada"])     # right answers, one cell kills the kernel
+    cell = _first_answer(crasher[first])
+    cell.source = cell.source + CRASH
+    klass["crasher"] = crasher
     return klass
 
 

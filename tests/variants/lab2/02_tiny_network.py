@@ -1,0 +1,189 @@
+"""Prepared answers for lab2/02_tiny_network: realistic mistakes that must lose
+points in their own exercise, and correct alternatives that must keep every
+point.  Each answer is the whole answer cell as a student would write it.
+"""
+from utils.submissions import Variant
+
+VARIANTS = [
+    # -- mistakes: network_forward ------------------------------------------
+    Variant("forward that returns (h, y) instead of (y, h)", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h = sigmoid(X @ W_h + b_h)
+    y = sigmoid(h @ w_o + b_o)
+    return h, y
+'''}, loses=("test_network_forward_shapes", "test_network_forward_values")),
+    Variant("forward with W_h transposed, as in lab 1", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h = sigmoid(X @ W_h.T + b_h)
+    y = sigmoid(h @ w_o + b_o)
+    return y, h
+'''}, loses=("test_network_forward_shapes", "test_network_forward_values")),
+    Variant("forward without the sigmoid at the output", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h = sigmoid(X @ W_h + b_h)
+    y = h @ w_o + b_o
+    return y, h
+'''}, loses=("test_network_forward_values",)),
+    Variant("forward written for exactly two hidden neurons", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h1 = sigmoid(X @ W_h[:, 0] + b_h[0])
+    h2 = sigmoid(X @ W_h[:, 1] + b_h[1])
+    h = np.column_stack([h1, h2])
+    y = sigmoid(w_o[0] * h1 + w_o[1] * h2 + b_o)
+    return y, h
+'''}, loses=("test_network_forward_shapes", "test_network_forward_values")),
+
+    # -- mistakes: network_gradient -----------------------------------------
+    Variant("gradient with sigmoid_prime of h instead of the pre-activation", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    h = sigmoid(X @ W_h + b_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * w_o * sigmoid_prime(h)
+    return {"dW_h": X.T @ delta_h, "db_h": delta_h.sum(axis=0),
+            "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_hidden",)),
+    Variant("gradient that forgets the output weights in delta_h", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * sigmoid_prime(a_h)
+    return {"dW_h": X.T @ delta_h, "db_h": delta_h.sum(axis=0),
+            "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_hidden",)),
+    Variant("gradient with dW_h transposed", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
+    return {"dW_h": delta_h.T @ X, "db_h": delta_h.sum(axis=0),
+            "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_shapes", "test_network_gradient_hidden")),
+    Variant("gradient with db_h not summed over the samples", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
+    return {"dW_h": X.T @ delta_h, "db_h": delta_h,
+            "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_shapes", "test_network_gradient_hidden")),
+    Variant("gradient with X instead of h for dw_o", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
+    return {"dW_h": X.T @ delta_h, "db_h": delta_h.sum(axis=0),
+            "dw_o": X.T @ delta_o, "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_shapes", "test_network_gradient_output")),
+    Variant("gradient without 1/N (sums instead of means)", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    y, h = network_forward(X, W_h, b_h, w_o, b_o)
+    delta_o = (y - t) * y * (1 - y)
+    delta_h = np.outer(delta_o, w_o) * h * (1 - h)
+    return {"dW_h": X.T @ delta_h, "db_h": np.sum(delta_h, axis=0),
+            "dw_o": h.T @ delta_o, "db_o": np.sum(delta_o)}
+'''}, loses=("test_network_gradient_output", "test_network_gradient_hidden")),
+    Variant("gradient returned under other key names", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    y, h = network_forward(X, W_h, b_h, w_o, b_o)
+    delta_o = (y - t) * y * (1 - y) / len(t)
+    delta_h = np.outer(delta_o, w_o) * h * (1 - h)
+    return {"dW": X.T @ delta_h, "db": delta_h.sum(axis=0),
+            "dw": h.T @ delta_o, "db_out": delta_o.sum()}
+'''}, loses=("test_network_gradient_shapes", "test_network_gradient_output",
+             "test_network_gradient_hidden")),
+
+    # -- correct alternatives -------------------------------------------------
+    Variant("paste cell left as released (it is not graded)", {"pasted_from_01": '''
+def sigmoid(a):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def sigmoid_prime(a):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def mse(y, t):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def gd_step(params, grads, learning_rate):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+'''}),
+    Variant("forward with np.dot and an explicit bias row", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    a_h = np.dot(X, W_h) + b_h.reshape(1, -1)
+    h = sigmoid(a_h)
+    a = np.dot(h, w_o) + b_o
+    return sigmoid(a), h
+'''}),
+    Variant("forward with a loop over the samples", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    N, H = X.shape[0], W_h.shape[1]
+    y = np.zeros(N)
+    h = np.zeros((N, H))
+    for i in range(N):
+        h[i] = sigmoid(W_h.T @ X[i] + b_h)
+        y[i] = sigmoid(w_o @ h[i] + b_o)
+    return y, h
+'''}),
+    Variant("gradient from network_forward with y(1-y) and h(1-h)", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    y, h = network_forward(X, W_h, b_h, w_o, b_o)
+    N = len(t)
+    delta_o = (y - t) * y * (1 - y) / N
+    delta_h = np.outer(delta_o, w_o) * h * (1 - h)
+    grads = {}
+    grads["dW_h"] = np.dot(X.T, delta_h)
+    grads["db_h"] = np.sum(delta_h, axis=0)
+    grads["dw_o"] = np.dot(h.T, delta_o)
+    grads["db_o"] = np.sum(delta_o)
+    return grads
+'''}),
+    Variant("gradient with a loop over the hidden neurons, as on the lab sheet", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    H = W_h.shape[1]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    common = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    dW_h = np.zeros((2, H))
+    db_h = np.zeros(H)
+    dw_o = np.zeros(H)
+    for k in range(H):
+        dw_o[k] = np.sum(common * h[:, k])
+        hidden_k = common * w_o[k] * sigmoid_prime(a_h[:, k])
+        dW_h[0, k] = np.sum(hidden_k * X[:, 0])
+        dW_h[1, k] = np.sum(hidden_k * X[:, 1])
+        db_h[k] = np.sum(hidden_k)
+    return {"dW_h": dW_h, "db_h": db_h, "dw_o": dw_o, "db_o": float(np.sum(common))}
+'''}),
+    Variant("gradient with einsum", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    a_h = np.einsum("nd,dk->nk", X, W_h) + b_h
+    h = sigmoid(a_h)
+    a = np.einsum("nk,k->n", h, w_o) + b_o
+    d_o = (sigmoid(a) - t) * sigmoid_prime(a) / len(X)
+    d_h = np.einsum("n,k,nk->nk", d_o, w_o, sigmoid_prime(a_h))
+    return dict(dW_h=np.einsum("nd,nk->dk", X, d_h), db_h=d_h.sum(0),
+                dw_o=np.einsum("nk,n->k", h, d_o), db_o=d_o.sum())
+'''}),
+]

@@ -114,6 +114,10 @@ def main(argv=None):
     sockets = os.path.dirname(ip) if os.path.isabs(ip) else os.path.dirname(connection_file)
     _limits()
     cmd = command(rest, os.getcwd(), connection_file, sockets)
+    # The kernel's own console chatter (how to connect to it) is of no use
+    # here; its warnings and errors still go to stderr.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     os.execvp(cmd[0], cmd)
 
 

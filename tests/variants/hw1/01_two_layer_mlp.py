@@ -1,0 +1,436 @@
+"""Prepared answers for hw1/01_two_layer_mlp: realistic mistakes that must lose
+points in their own exercise, and correct alternatives that must keep every
+point.  Each answer is the whole answer cell as a student would write it.
+"""
+from utils.submissions import Variant
+
+BACKPROP_HEAD = '''
+def back_propagation(X, Y, parameters, cache):
+    W1 = parameters["W1"]
+    b1 = parameters["b1"]
+    W2 = parameters["W2"]
+    b2 = parameters["b2"]
+    Z1 = cache["Z1"]
+    A1 = cache["A1"]
+    Z2 = cache["Z2"]
+    A2 = cache["A2"]
+    m = Y.shape[1]
+    dZ2 = (A2 - Y) / m * sigmoid_derivative(Z2)
+    dW2 = dZ2 @ A1.T
+    db2 = np.sum(dZ2, axis=1, keepdims=True)
+'''
+
+BACKPROP_TAIL = '''
+    grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+    return grads
+'''
+
+UPDATE_HEAD = '''
+def update_parameters(parameters, grads, learning_rate):
+    W1 = parameters["W1"]
+    b1 = parameters["b1"]
+    dW1 = grads["dW1"]
+    db1 = grads["db1"]
+    W1 = W1 - learning_rate * dW1
+    b1 = b1 - learning_rate * db1
+'''
+
+UPDATE_TAIL = '''
+    parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    return parameters
+'''
+
+TRAIN_HEAD = '''
+def train_loop(X, Y, n_h, learning_rate, max_iteration, print_cost=True):
+    n_x, n_h, n_y = neural_network_structure(X, Y, n_h)
+    parameters = initialize_parameters(n_x, n_h, n_y)
+'''
+
+SWEEP_HEAD = '''
+def hyperparameter_sweep(X_train, Y_train, X_test, Y_test, hidden_sizes, learning_rates, max_iteration):
+    train_acc = np.zeros((len(hidden_sizes), len(learning_rates)))
+    test_acc = np.zeros((len(hidden_sizes), len(learning_rates)))
+    for i, n_h in enumerate(hidden_sizes):
+        for j, learning_rate in enumerate(learning_rates):
+            np.random.seed(1)
+'''
+
+VARIANTS = [
+    # -- mistakes ---------------------------------------------------------
+    Variant("n_y read from X", {"neural_network_structure": '''
+def neural_network_structure(X, Y, n_h=5):
+    n_x = X.shape[0]
+    n_y = X.shape[0]
+    return (n_x, n_h, n_y)
+'''}, loses=("test_structure",)),
+    Variant("n_y taken as the number of samples", {"neural_network_structure": '''
+def neural_network_structure(X, Y, n_h=5):
+    n_x = X.shape[0]
+    n_y = Y.shape[1]
+    return (n_x, n_h, n_y)
+'''}, loses=("test_structure",)),
+    Variant("hidden size fixed at 5", {"neural_network_structure": '''
+def neural_network_structure(X, Y, n_h=5):
+    n_x = X.shape[0]
+    n_y = Y.shape[0]
+    return (n_x, 5, n_y)
+'''}, loses=("test_structure",)),
+
+    Variant("bias b2 of shape (n_y,)", {"initialize_parameters": '''
+def initialize_parameters(n_x, n_h, n_y):
+    W1 = np.random.randn(n_h, n_x) / np.sqrt(n_x)
+    b1 = np.zeros((n_h, 1))
+    W2 = np.random.randn(n_y, n_h) / np.sqrt(n_h)
+    b2 = np.zeros(n_y)
+    parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    return parameters
+'''}, loses=("test_initialize_shapes",)),
+    Variant("W2 scaled by 1/sqrt(n_x)", {"initialize_parameters": '''
+def initialize_parameters(n_x, n_h, n_y):
+    W1 = np.random.randn(n_h, n_x) / np.sqrt(n_x)
+    b1 = np.zeros((n_h, 1))
+    W2 = np.random.randn(n_y, n_h) / np.sqrt(n_x)
+    b2 = np.zeros((n_y, 1))
+    parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    return parameters
+'''}, loses=("test_initialize_values",)),
+    Variant("W2 of shape (n_h, n_y)", {"initialize_parameters": '''
+def initialize_parameters(n_x, n_h, n_y):
+    W1 = np.random.randn(n_h, n_x) / np.sqrt(n_x)
+    b1 = np.zeros((n_h, 1))
+    W2 = np.random.randn(n_h, n_y) / np.sqrt(n_h)
+    b2 = np.zeros((n_y, 1))
+    parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    return parameters
+'''}, loses=("test_initialize_shapes", "test_initialize_values")),
+
+    Variant("sigmoid with the sign flipped", {"sigmoid": '''
+def sigmoid(x):
+    return 1 / (1 + np.exp(x))
+'''}, loses=("test_sigmoid", "test_sigmoid_stable")),
+    Variant("textbook sigmoid that overflows", {"sigmoid": '''
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+'''}, loses=("test_sigmoid_stable",)),
+    Variant("stable-looking sigmoid with np.where", {"sigmoid": '''
+def sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+'''}, loses=("test_sigmoid_stable",)),
+    Variant("derivative applied to x instead of sigmoid(x)", {"sigmoid_derivative": '''
+def sigmoid_derivative(x):
+    return x * (1 - x)
+'''}, loses=("test_sigmoid_derivative",)),
+
+    Variant("forward without b2", {"forward_propagation": '''
+def forward_propagation(X, parameters):
+    W1 = parameters["W1"]
+    b1 = parameters["b1"]
+    W2 = parameters["W2"]
+    b2 = parameters["b2"]
+    Z1 = W1 @ X + b1
+    A1 = sigmoid(Z1)
+    Z2 = W2 @ A1
+    A2 = sigmoid(Z2)
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, cache
+'''}, loses=("test_forward_values",)),
+    Variant("forward without the output activation", {"forward_propagation": '''
+def forward_propagation(X, parameters):
+    W1 = parameters["W1"]
+    b1 = parameters["b1"]
+    W2 = parameters["W2"]
+    b2 = parameters["b2"]
+    Z1 = W1 @ X + b1
+    A1 = sigmoid(Z1)
+    Z2 = W2 @ A1 + b2
+    A2 = Z2
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, cache
+'''}, loses=("test_forward_values",)),
+    Variant("forward returns cache and A2 swapped", {"forward_propagation": '''
+def forward_propagation(X, parameters):
+    W1 = parameters["W1"]
+    b1 = parameters["b1"]
+    W2 = parameters["W2"]
+    b2 = parameters["b2"]
+    Z1 = W1 @ X + b1
+    A1 = sigmoid(Z1)
+    Z2 = W2 @ A1 + b2
+    A2 = sigmoid(Z2)
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return cache, A2
+'''}, loses=("test_forward_shapes", "test_forward_values")),
+
+    Variant("cost without the 1/2", {"compute_cost": '''
+def compute_cost(A2, Y):
+    m = Y.shape[1]
+    cost = np.sum((A2 - Y) ** 2) / m
+    return cost
+'''}, loses=("test_cost_value",)),
+    Variant("cost averaged over the wrong axis length", {"compute_cost": '''
+def compute_cost(A2, Y):
+    m = Y.shape[0]
+    cost = np.sum((A2 - Y) ** 2) / (2 * m)
+    return cost
+'''}, loses=("test_cost_value",)),
+    Variant("cost as a (1, 1) array from np.dot", {"compute_cost": '''
+def compute_cost(A2, Y):
+    m = Y.shape[1]
+    diff = A2 - Y
+    cost = np.dot(diff, diff.T) / (2 * m)
+    return cost
+'''}, loses=("test_cost_type",)),
+
+    Variant("derivative taken at A1 instead of Z1", {"back_propagation": BACKPROP_HEAD + '''
+    dZ1 = (W2.T @ dZ2) * sigmoid_derivative(A1)
+    dW1 = dZ1 @ X.T
+    db1 = np.sum(dZ1, axis=1, keepdims=True)
+''' + BACKPROP_TAIL}, loses=("test_backprop_values",)),
+    Variant("db1 of shape (n_h,) without keepdims", {"back_propagation": BACKPROP_HEAD + '''
+    dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
+    dW1 = dZ1 @ X.T
+    db1 = np.sum(dZ1, axis=1)
+''' + BACKPROP_TAIL}, loses=("test_backprop_shapes", "test_backprop_values")),
+    Variant("dW1 transposed", {"back_propagation": BACKPROP_HEAD + '''
+    dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
+    dW1 = X @ dZ1.T
+    db1 = np.sum(dZ1, axis=1, keepdims=True)
+''' + BACKPROP_TAIL}, loses=("test_backprop_shapes", "test_backprop_values")),
+    Variant("hidden gradient divided by m a second time", {"back_propagation": BACKPROP_HEAD + '''
+    dZ1 = (W2.T @ dZ2) / m * sigmoid_derivative(Z1)
+    dW1 = dZ1 @ X.T
+    db1 = np.sum(dZ1, axis=1, keepdims=True)
+''' + BACKPROP_TAIL}, loses=("test_backprop_values",)),
+
+    Variant("update adds the gradient of W2", {"update_parameters": UPDATE_HEAD + '''
+    W2 = parameters["W2"] + learning_rate * grads["dW2"]
+    b2 = parameters["b2"] - learning_rate * grads["db2"]
+''' + UPDATE_TAIL}, loses=("test_update_parameters",)),
+    Variant("update forgets b2", {"update_parameters": UPDATE_HEAD + '''
+    W2 = parameters["W2"] - learning_rate * grads["dW2"]
+    b2 = parameters["b2"]
+''' + UPDATE_TAIL}, loses=("test_update_parameters",)),
+    Variant("update with a fixed learning rate", {"update_parameters": UPDATE_HEAD + '''
+    W2 = parameters["W2"] - 0.01 * grads["dW2"]
+    b2 = parameters["b2"] - 0.01 * grads["db2"]
+''' + UPDATE_TAIL}, loses=("test_update_parameters",)),
+
+    Variant("training loop that never keeps the update", {"train_loop": TRAIN_HEAD + '''
+    for iteration in range(max_iteration):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, parameters, cache)
+        update_parameters(parameters, grads, learning_rate)
+    return parameters
+'''}, loses=("test_train_loop_values",)),
+    Variant("training loop that re-initializes every iteration", {"train_loop": TRAIN_HEAD + '''
+    for iteration in range(max_iteration):
+        parameters = initialize_parameters(n_x, n_h, n_y)
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, parameters, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters
+'''}, loses=("test_train_loop_values",)),
+    Variant("training loop with the return inside the loop", {"train_loop": TRAIN_HEAD + '''
+    for iteration in range(max_iteration):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, parameters, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        return parameters
+'''}, loses=("test_train_loop_output", "test_train_loop_values")),
+    Variant("training loop passing the arguments in the wrong order", {"train_loop": TRAIN_HEAD + '''
+    for iteration in range(max_iteration):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, cache, parameters)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters
+'''}, loses=("test_train_loop_output", "test_train_loop_values")),
+
+    Variant("predict returns probabilities", {"predict": '''
+def predict(X, parameters):
+    A2, cache = forward_propagation(X, parameters)
+    predictions = A2
+    return predictions
+'''}, loses=("test_predict_values",)),
+    Variant("predict returns a flat array", {"predict": '''
+def predict(X, parameters):
+    A2, cache = forward_propagation(X, parameters)
+    predictions = (A2 > 0.5).astype(int).flatten()
+    return predictions
+'''}, loses=("test_predict_shape", "test_predict_values")),
+    Variant("predict counts 0.5 as a one", {"predict": '''
+def predict(X, parameters):
+    A2, cache = forward_propagation(X, parameters)
+    predictions = (A2 >= 0.5) * 1
+    return predictions
+'''}, loses=("test_predict_values",)),
+
+    Variant("sweep measures the test accuracy on the training set", {"hyperparameter_sweep": SWEEP_HEAD + '''
+            parameters = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration, print_cost=False)
+            train_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
+            test_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
+    return train_acc, test_acc
+'''}, loses=("test_sweep",)),
+    Variant("sweep counts correct labels instead of the fraction", {"hyperparameter_sweep": SWEEP_HEAD + '''
+            parameters = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration, print_cost=False)
+            train_acc[i, j] = np.sum(predict(X_train, parameters) == Y_train)
+            test_acc[i, j] = np.sum(predict(X_test, parameters) == Y_test)
+    return train_acc, test_acc
+'''}, loses=("test_sweep",)),
+    Variant("sweep that prints every cost", {"hyperparameter_sweep": SWEEP_HEAD + '''
+            parameters = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration)
+            train_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
+            test_acc[i, j] = np.mean(predict(X_test, parameters) == Y_test)
+    return train_acc, test_acc
+'''}, loses=("test_sweep",)),
+
+    Variant("settings of the original homework kept", {"chosen_settings": '''
+chosen_n_h = 10
+chosen_learning_rate = 0.01
+chosen_max_iteration = 10
+'''}, loses=("test_chosen_settings",)),
+    Variant("settings as floats", {"chosen_settings": '''
+chosen_n_h = 10.0
+chosen_learning_rate = 2.0
+chosen_max_iteration = 100.0
+'''}, loses=("test_chosen_settings",)),
+
+    # -- correct alternatives ---------------------------------------------
+    Variant("structure with len and np.shape", {"neural_network_structure": '''
+def neural_network_structure(X, Y, n_h=5):
+    n_x = np.shape(X)[0]
+    n_y = len(Y)
+    return n_x, n_h, n_y
+'''}),
+    Variant("initialization with np.random.normal", {"initialize_parameters": '''
+def initialize_parameters(n_x, n_h, n_y):
+    W1 = np.random.normal(0.0, 1 / np.sqrt(n_x), size=(n_h, n_x))
+    b1 = np.zeros((n_h, 1))
+    W2 = np.random.normal(0.0, 1 / np.sqrt(n_h), size=(n_y, n_h))
+    b2 = np.zeros([n_y, 1])
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+'''}),
+    Variant("sigmoid with a mask", {"sigmoid": '''
+def sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out if out.ndim else float(out)
+'''}),
+    Variant("sigmoid through tanh", {"sigmoid": '''
+def sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+'''}),
+    Variant("derivative written out", {"sigmoid_derivative": '''
+def sigmoid_derivative(x):
+    return sigmoid(x) - sigmoid(x) ** 2
+'''}),
+    Variant("forward with np.dot and a loop over samples", {"forward_propagation": '''
+def forward_propagation(X, parameters):
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
+    m = X.shape[1]
+    Z1 = np.zeros((W1.shape[0], m))
+    for i in range(m):
+        Z1[:, i] = np.dot(W1, X[:, i]) + b1[:, 0]
+    A1 = sigmoid(Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = sigmoid(Z2)
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, "X": X}
+    return A2, cache
+'''}),
+    Variant("cost with np.mean", {"compute_cost": '''
+def compute_cost(A2, Y):
+    m = Y.shape[1]
+    cost = float(np.mean(np.square(A2 - Y)) / 2)
+    return cost
+'''}),
+    Variant("cost with a loop", {"compute_cost": '''
+def compute_cost(A2, Y):
+    m = Y.shape[1]
+    total = 0.0
+    for i in range(m):
+        total += (A2[0, i] - Y[0, i]) ** 2
+    cost = total / (2 * m)
+    return cost
+'''}),
+    Variant("backprop with A1 * (1 - A1) and np.dot", {"back_propagation": BACKPROP_HEAD + '''
+    dZ1 = np.multiply(np.dot(W2.T, dZ2), A1 * (1 - A1))
+    dW1 = np.dot(dZ1, X.T)
+    db1 = dZ1.sum(axis=1).reshape(-1, 1)
+''' + BACKPROP_TAIL}),
+    Variant("backprop summing over samples in a loop", {"back_propagation": BACKPROP_HEAD + '''
+    dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
+    dW1 = np.zeros_like(W1)
+    db1 = np.zeros_like(b1)
+    for i in range(m):
+        dW1 += np.outer(dZ1[:, i], X[:, i])
+        db1[:, 0] += dZ1[:, i]
+''' + BACKPROP_TAIL}),
+    Variant("update in place", {"update_parameters": '''
+def update_parameters(parameters, grads, learning_rate):
+    for name in ("W1", "b1", "W2", "b2"):
+        parameters[name] -= learning_rate * grads["d" + name]
+    return parameters
+'''}),
+    Variant("update with a dictionary comprehension", {"update_parameters": '''
+def update_parameters(parameters, grads, learning_rate):
+    return {key: value - learning_rate * grads["d" + key] for key, value in parameters.items()}
+'''}),
+    Variant("training loop with a while loop", {"train_loop": TRAIN_HEAD + '''
+    iteration = 0
+    while iteration < max_iteration:
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, parameters, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        iteration += 1
+    return parameters
+'''}),
+    Variant("predict with np.where", {"predict": '''
+def predict(X, parameters):
+    A2, cache = forward_propagation(X, parameters)
+    predictions = np.where(A2 > 0.5, 1, 0)
+    return predictions
+'''}),
+    Variant("predict as a boolean array", {"predict": '''
+def predict(X, parameters):
+    A2, cache = forward_propagation(X, parameters)
+    return A2 > 0.5
+'''}),
+    Variant("predict with np.round", {"predict": '''
+def predict(X, parameters):
+    A2, cache = forward_propagation(X, parameters)
+    return np.round(A2)
+'''}),
+    Variant("sweep with count_nonzero and sizes", {"hyperparameter_sweep": SWEEP_HEAD + '''
+            params = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration, False)
+            correct_train = np.count_nonzero(predict(X_train, params) == Y_train)
+            correct_test = np.count_nonzero(predict(X_test, params) == Y_test)
+            train_acc[i, j] = correct_train / Y_train.size
+            test_acc[i, j] = correct_test / Y_test.size
+    return train_acc, test_acc
+'''}),
+    Variant("other good settings", {"chosen_settings": '''
+chosen_n_h = 4
+chosen_learning_rate = 5
+chosen_max_iteration = 200
+'''}),
+]

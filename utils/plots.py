@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = [
     "draw_network", "plot_activations", "plot_loss_curve", "plot_two_classes",
-    "plot_decision_boundary", "show_images",
+    "plot_decision_boundary", "show_images", "plot_confusion_matrix",
 ]
 
 _CLASS_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
@@ -154,3 +154,29 @@ def show_images(images, labels, predictions=None, shape=(8, 8), columns=10):
                          color="tab:red" if wrong else "black")
     fig.tight_layout()
     return axes
+
+
+def plot_confusion_matrix(labels, predictions, n_classes=None, ax=None, title=None):
+    """Draw the confusion matrix of integer class ``labels`` and ``predictions``.
+
+    Row ``i``, column ``j`` counts the samples of true class ``i`` predicted as
+    class ``j``: correct predictions lie on the diagonal.  ``n_classes``
+    defaults to the largest class seen plus one.
+    """
+    labels = np.asarray(labels, dtype=int).ravel()
+    predictions = np.asarray(predictions, dtype=int).ravel()
+    k = int(n_classes or max(labels.max(), predictions.max()) + 1)
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (labels, predictions), 1)
+    ax = _axes(ax, (0.5 * k + 1.5, 0.5 * k + 1))
+    ax.imshow(counts, cmap="Blues")
+    for i, j in zip(*np.nonzero(counts)):
+        ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                color="white" if counts[i, j] > counts.max() / 2 else "black")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if title:
+        ax.set_title(title)
+    return ax

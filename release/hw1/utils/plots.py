@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = [
     "draw_network", "plot_activations", "plot_loss_curve", "plot_two_classes",
-    "plot_decision_boundary", "show_images",
+    "plot_decision_boundary", "show_images", "plot_confusion_matrix",
 ]
 
 _CLASS_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",

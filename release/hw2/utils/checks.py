@@ -1,0 +1,220 @@
+"""Friendly checks for the tests in the notebooks.
+
+Every check raises :class:`CheckFailed` (an ``AssertionError``) with a message
+written for someone who is new to NumPy: what was expected, what came, and
+where it can tell, the likely mistake.  The tests check in the order
+type, then shape, then values, so the first message a student sees is about
+the most basic problem.
+
+Example::
+
+    >>> check_shape("neurons(X, W, B)", np.zeros((4, 2)), (2, 4))
+    Traceback (most recent call last):
+    ...
+    CheckFailed: neurons(X, W, B) should have shape (2, 4), but it has shape (4, 2).
+    That is the expected shape the other way round: is a transpose missing, or one too many?
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed", "describe", "check_array", "check_shape", "check_scalar",
+    "check_close", "check_equal", "check_unchanged", "call", "run_quietly",
+    "passed",
+]
+
+
+class CheckFailed(AssertionError):
+    """A check in a notebook test failed; the message says why."""
+
+
+def _fail(message, hint=None, cause=None):
+    __tracebackhide__ = True
+    if hint:
+        message = f"{message}\n{hint}"
+    raise CheckFailed(message) from cause
+
+
+def describe(value):
+    """Say in a few words what ``value`` is: 'an array of shape (2, 4)', 'None'."""
+    if value is None:
+        return "None (did the function forget to `return` its result?)"
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return f"a 0-d array holding {value.item()!r}"
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (bool, np.bool_)):
+        return f"the boolean {value!r}"
+    if isinstance(value, numbers.Number):
+        return f"the number {value!r} ({type(value).__name__})"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return f"a value of type {type(value).__name__}"
+
+
+def _shape_hint(got, expected):
+    """Guess the mistake behind a wrong shape."""
+    if len(got) == len(expected) and tuple(reversed(got)) == tuple(expected):
+        return ("That is the expected shape the other way round: "
+                "is a transpose missing, or one too many?")
+    if len(got) + 1 == len(expected) and int(np.prod(got)) == int(np.prod(expected)):
+        return ("One dimension is missing: keep the result 2-D "
+                "(for example with keepdims=True, or without .flatten()).")
+    if len(got) == len(expected) + 1 and int(np.prod(got)) == int(np.prod(expected)):
+        return "There is one dimension too many: look for an extra reshape or [:, None]."
+    if len(got) == len(expected) and int(np.prod(got)) == int(np.prod(expected)):
+        return "Same number of entries in another layout: check how the result was reshaped."
+    return None
+
+
+def check_array(name, value, shape=None, hint=None):
+    """Check that ``value`` is a NumPy array, and of ``shape`` if given."""
+    __tracebackhide__ = True
+    if not isinstance(value, np.ndarray):
+        _fail(f"{name} should be a NumPy array, but it is {describe(value)}.",
+              hint or "Build the result with NumPy operations or wrap it in np.array(...).")
+    if not np.issubdtype(value.dtype, np.number) and value.dtype != np.bool_:
+        _fail(f"{name} should hold numbers, but its dtype is {value.dtype}.", hint)
+    if shape is not None:
+        check_shape(name, value, shape, hint)
+
+
+def check_shape(name, value, expected_shape, hint=None):
+    """Check that ``value`` (an array) has ``expected_shape``."""
+    __tracebackhide__ = True
+    got = tuple(np.shape(value))
+    expected_shape = tuple(expected_shape)
+    if got != expected_shape:
+        guess = _shape_hint(got, expected_shape)
+        lines = [h for h in (guess, hint) if h]
+        _fail(f"{name} should have shape {expected_shape}, but it has shape {got}.",
+              "\n".join(lines) or None)
+
+
+def check_scalar(name, value, hint=None):
+    """Check that ``value`` is a single real number (Python or NumPy)."""
+    __tracebackhide__ = True
+    ok = isinstance(value, numbers.Real) or (
+        isinstance(value, np.ndarray) and value.ndim == 0
+        and np.issubdtype(value.dtype, np.number))
+    if not ok or isinstance(value, (bool, np.bool_)):
+        if hint is None and isinstance(value, np.ndarray) and value.size == 1:
+            hint = ("You have an array with one entry: take the number out "
+                    "with .item() or float(...).")
+        _fail(f"{name} should be a single number, but it is {describe(value)}.", hint)
+
+
+def _first_difference(got, expected, rtol, atol):
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
+    count = int(np.count_nonzero(bad))
+    index = tuple(int(i) for i in np.argwhere(bad)[0]) if np.ndim(bad) else ()
+    g = got[index] if np.ndim(got) else got
+    e = expected[index] if np.ndim(expected) else expected
+    return count, index, float(g), float(e)
+
+
+def check_close(name, value, expected, rtol=1e-6, atol=1e-9, hint=None):
+    """Check that ``value`` equals ``expected`` up to a small tolerance.
+
+    Shapes must match exactly (no broadcasting), then every entry must be
+    within ``atol + rtol * |expected|`` of the expected one.
+    """
+    __tracebackhide__ = True
+    expected = np.asarray(expected, dtype=float)
+    if expected.ndim == 0:
+        check_scalar(name, value, hint)
+    else:
+        check_array(name, value, expected.shape, hint)
+    got = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
+        _fail(f"{name} contains inf or nan: {got!r}.",
+              hint or "Look for a division by zero or an overflowing np.exp.")
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        count, index, g, e = _first_difference(got, expected, rtol, atol)
+        if expected.ndim == 0:
+            _fail(f"{name} should be {e:.10g}, but it is {g:.10g}.", hint)
+        where = f" at index {index}" if index else ""
+        of = f" ({count} of {expected.size} entries differ)" if expected.size > 1 else ""
+        _fail(f"{name} has the right shape but wrong values{of}: "
+              f"expected {e:.10g}{where}, got {g:.10g}.", hint)
+
+
+def check_equal(name, value, expected, hint=None):
+    """Check that ``value`` equals ``expected`` exactly (ints, labels, tuples)."""
+    __tracebackhide__ = True
+    if isinstance(expected, np.ndarray):
+        check_array(name, value, expected.shape, hint)
+        if not np.array_equal(value, expected):
+            count, index, g, e = _first_difference(
+                np.asarray(value, float), expected.astype(float), 0, 0)
+            _fail(f"{name} has {count} wrong entries: expected {e:.6g} at index "
+                  f"{index}, got {g:.6g}.", hint)
+        return
+    if value != expected:
+        _fail(f"{name} should be {expected!r}, but it is {value!r}.", hint)
+
+
+def check_unchanged(name, before, after, hint=None):
+    """Check that an input array was not modified by the function under test."""
+    __tracebackhide__ = True
+    if not np.array_equal(before, after):
+        _fail(f"{name} was changed by your function: it should compute a new "
+              "array and leave its input as it was.",
+              hint or "Copy first (Z = Z.copy()) or use an expression such as "
+                      "np.maximum(...) that builds a new array.")
+
+
+def _argument_names(name, count):
+    """'neurons(X, W, B)' -> ['X', 'W', 'B']; numbered names otherwise."""
+    inside = name[name.find("(") + 1:name.rfind(")")] if "(" in name else ""
+    names = [part.strip() for part in inside.split(",") if part.strip()]
+    if len(names) != count:
+        names = [f"argument {k + 1}" for k in range(count)]
+    return names
+
+
+def call(name, func, *args, **kwargs):
+    """Call a function under test; turn a crash into an explanation.
+
+    ``name`` is how the call reads in the message, for example
+    ``"neurons(X, W, B)"``: the argument names in it are used to describe
+    what the function was given.
+    """
+    __tracebackhide__ = True
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError as err:
+        _fail(f"{name} is not written yet: replace `raise NotImplementedError()` "
+              "with your code and run its cell again.", cause=err)
+    except Exception as err:  # any error in student code becomes a clear failure
+        given = "; ".join(f"{n} is {describe(a)}"
+                          for n, a in zip(_argument_names(name, len(args)), args))
+        _fail(f"{name} raised {type(err).__name__}: {err}",
+              f"It was called with: {given}." if given else None, cause=err)
+
+
+def run_quietly(name, func, *args, **kwargs):
+    """Call ``func`` and fail with a clear message if NumPy warns.
+
+    Overflow in ``np.exp`` or a division by zero only prints a warning, which
+    is easy to miss; under grading any warning costs the test.  This turns
+    such a warning into an explanation.
+    """
+    __tracebackhide__ = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            try:
+                return func(*args, **kwargs)
+            except (FloatingPointError, RuntimeWarning) as err:
+                _fail(f"{name} triggered a NumPy warning: {err}.",
+                      "Some intermediate value overflowed or divided by zero. "
+                      "Rewrite the formula so that np.exp only ever sees "
+                      "numbers that are not large and positive.")
+
+
+def passed(what="All visible checks"):
+    """Print the line a test cell ends with when everything passed."""
+    print(f"{what} passed.")

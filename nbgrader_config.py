@@ -87,6 +87,7 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, Redact
 # A course-local exchange instead of the system-wide default; on a shared
 # JupyterHub, point this at the hub's exchange folder instead.
 c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 c.Exchange.path_includes_course = True
 
 # Kernels talk to the grader over local socket files rather than TCP ports:

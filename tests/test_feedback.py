@@ -66,5 +66,6 @@ def test_feedback_of_the_graded_class_holds_no_hidden_test(graded):
             plain = re.sub(r"<[^>]+>", "", text)
             plain = plain.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<") \
                 .replace("&gt;", ">").replace("&amp;", "&")
-            leaked = [s for s in secrets if s in plain]
+            lines = {line.strip() for line in plain.splitlines()}
+            leaked = [s for s in secrets if s in lines]
             assert not leaked, f"{html}: {leaked[:2]}"

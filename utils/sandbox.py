@@ -62,6 +62,9 @@ def command(kernel_args, workdir, connection_file, sockets):
            "--proc", "/proc", "--tmpfs", "/tmp"]
     for path, real in _system_paths():
         if os.path.islink(path):
+            # keep the link, and make what it points to visible too
+            if os.path.isabs(os.readlink(path)) or not real.startswith("/usr/"):
+                cmd += ["--ro-bind", real, real]
             cmd += ["--symlink", os.readlink(path), path]
         else:
             cmd += ["--ro-bind", real, path]

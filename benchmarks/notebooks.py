@@ -33,9 +33,13 @@ def run(nb, folder):
         km = KernelManager(kernel_name="python3", transport="ipc",
                            ip=os.path.join(sockets, "kernel"))
         started = time.perf_counter()
-        NotebookClient(nb, km=km, timeout=600,
-                       resources={"metadata": {"path": str(folder)}}).execute()
-        return time.perf_counter() - started
+        try:
+            NotebookClient(nb, km=km, timeout=600,
+                           resources={"metadata": {"path": str(folder)}}).execute()
+            return time.perf_counter() - started
+        finally:
+            if km.has_kernel:   # a kernel we started is ours to stop
+                km.shutdown_kernel(now=True)
 
 
 def main(assignments):

@@ -6,9 +6,10 @@ once per session.  The class holds, for every assignment:
 - ``correct``: the instructor's solutions;
 - ``blank``: the untouched release;
 - ``mistake-N`` / ``alternative-N``: the prepared variants of
-  ``tests/variants``, packed so no two share an answer cell;
-- special cases used by the command-line tests (broken JSON, a deleted test
-  cell, a tampered copy of the helpers).
+  ``tests/variants``, packed so no two share an answer cell, each handing in
+  only the notebooks their variants change;
+- special cases in lab1, handing in its first notebook or two: broken JSON,
+  a deleted test cell, a tampered copy of the helpers.
 """
 import copy
 import json
@@ -24,7 +25,7 @@ sys.path.insert(0, str(KIT))
 
 from utils import grading  # noqa: E402
 from utils.course import Course, prepare_environment  # noqa: E402
-from utils.demo import make_scratch_course  # noqa: E402
+from utils.course import make_scratch_course  # noqa: E402
 from utils.report import cell_scores  # noqa: E402
 from utils.submissions import (grade_id, load_variants, synthetic_class,  # noqa: E402
                                write_submission)
@@ -51,31 +52,32 @@ class GradedClass:
 
 def _build_class(course, assignment):
     """Write every synthetic student of one assignment into ``submitted/``."""
-    students, planned = synthetic_class(course, assignment)
+    students, planned = synthetic_class(course, assignment, complete=False)
     for student, notebooks in students.items():
         write_submission(course, student, assignment, notebooks)
     names = course.notebooks(assignment)
     correct = students["correct"]
 
-    def submit(student):
-        notebooks = copy.deepcopy(correct)
+    def submit(student, count):
+        notebooks = {n: copy.deepcopy(correct[n]) for n in names[:count]}
         write_submission(course, student, assignment, notebooks)
         return notebooks
 
     if assignment == "lab1":
         first = names[0]
         # a save cut off halfway: not valid JSON, the other notebooks still count
-        notebooks = submit("broken-json")
+        notebooks = submit("broken-json", 2)
         text = nbformat.writes(notebooks[first])
         (course.submitted / "broken-json" / assignment / f"{first}.ipynb").write_text(
             text[: len(text) // 2])
         # a correct student who deleted a test cell: it is put back and graded
-        notebooks = submit("deleted-test")
+        notebooks = submit("deleted-test", 1)
         nb = notebooks[first]
         nb.cells = [c for c in nb.cells if grade_id(c) != "test_relu"]
         nbformat.write(nb, str(course.submitted / "deleted-test" / assignment / f"{first}.ipynb"))
         # a blank student whose copy of the helpers passes every check
-        write_submission(course, "tampered-helpers", assignment, students["blank"])
+        write_submission(course, "tampered-helpers", assignment,
+                         {first: students["blank"][first]})
         checks = course.submitted / "tampered-helpers" / assignment / "utils" / "checks.py"
         checks.write_text(checks.read_text() + "\n\ndef call(name, func, *a, **k):\n"
                           "    return None\n\ndef check_close(*a, **k):\n    return None\n"

@@ -8,8 +8,7 @@ import pytest
 
 from conftest import KIT, small_course
 from utils import grading, report
-from utils.course import Course, CourseError
-from utils.demo import make_scratch_course
+from utils.course import Course, CourseError, make_scratch_course
 
 COMMANDS = ("release", "autograde", "feedback", "grades", "demo", "selftest")
 
@@ -71,6 +70,54 @@ def test_grades_csv_marks_what_was_not_graded(graded, tmp_path):
     assert broken["status"].startswith("not graded") and broken["score"] == ""
     correct = by_student[("correct", "lab1", first)]
     assert correct["status"] == "graded" and correct["score"] == correct["max_score"]
+
+
+def test_written_answers_wait_for_a_person(graded):
+    """A written answer is not scored as 0 in silence: its points are marked as
+    waiting for manual grading, in the CSV status and in the table's remark."""
+    outcomes = {o.student: o for o in grading.load_outcomes(graded.course, "lab2")}
+    correct = report.notebook_rows(graded.course, outcomes["correct"])
+    assert all(status == "graded, 3 point(s) to grade by hand" for *_, status in correct)
+    blank = report.notebook_rows(graded.course, outcomes["blank"])
+    assert all(status == "graded" for *_, status in blank)   # an unchanged answer earns 0
+    table = report.score_table(graded.course, "lab2", [outcomes["correct"]])
+    assert "6 point(s) to grade by hand (formgrader)" in table
+
+
+def test_release_check_of_the_graded_class(graded):
+    """Grading the solutions and the blank release checks every test cell, and
+    the check speaks up when they are swapped."""
+    from utils.selftest import reference_problems
+    for assignment in graded.course.assignments():
+        assert reference_problems(graded.course, assignment) == []
+    swapped = reference_problems(graded.course, "hw1", correct="blank", blank="correct")
+    cells = graded.grade_cells("hw1", "01_two_layer_mlp")
+    assert len(swapped) == 2 * len(cells)
+    assert any("the solutions lose points in" in p for p in swapped)
+    assert any("the untouched release earns points in" in p for p in swapped)
+
+
+def test_demo_class_has_every_kind_of_student(tmp_path):
+    """The demo class: solutions, blank, mistakes, and in the first assignment
+    a broken, a tampering and a crashing student with one notebook each."""
+    from utils import demo
+    course = make_scratch_course(Course(KIT), tmp_path / "course")
+    for assignment in ("lab1", "lab2"):
+        grading.release(course, assignment, validate=False, progress=lambda *_: None)
+    first = demo.class_for(course, "lab1")
+    assert sorted(first) == ["ada", "blank", "broken", "crasher", "mistake-1", "mistake-2",
+                             "tamperer"]
+    notebook = course.notebooks("lab1")[0]
+    for special in ("broken", "crasher", "tamperer"):
+        assert list(first[special]) == [notebook]
+    with pytest.raises(Exception):
+        nbformat.reads(first["broken"][notebook], 4)
+    def code(student):
+        return "\n".join(c.source for c in first[student][notebook].cells)
+    assert demo.TAMPERING in code("tamperer") and demo.CRASH in code("crasher")
+    assert len(first["ada"]) == len(course.notebooks("lab1"))
+    assert sorted(demo.class_for(course, "lab2", special_students=False)) == [
+        "ada", "blank", "mistake-1", "mistake-2"]
 
 
 def _edit_cell(path, grade_id, edit):

@@ -35,6 +35,19 @@ def test_correct_submission_scores_full_marks(graded):
             assert not lost, f"{assignment}/{notebook}: the solutions lose {lost}"
 
 
+def test_solutions_run_without_errors_or_warnings(graded):
+    """Graded with the solutions, no cell of any notebook writes to stderr or fails."""
+    import nbformat
+    for assignment in _assignments(graded):
+        for path in sorted((graded.course.autograded / "correct" / assignment).glob("*.ipynb")):
+            nb = nbformat.read(str(path), 4)
+            noisy = [(number, output.get("name") or output.get("ename"))
+                     for number, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                     for output in cell.outputs
+                     if output.get("name") == "stderr" or output.output_type == "error"]
+            assert not noisy, f"{assignment}/{path.stem}: cells {noisy}"
+
+
 def test_untouched_release_scores_zero(graded):
     """The release as handed out earns nothing on any autograded cell."""
     for assignment in _assignments(graded):
@@ -44,13 +57,24 @@ def test_untouched_release_scores_zero(graded):
                 assert scores[cell][0] == 0, f"{assignment}/{notebook}: {cell} gives free points"
 
 
+@pytest.fixture(scope="module")
+def verdicts(graded):
+    """``{assignment: {variant label: [problems]}}``, read out of the gradebook once."""
+    found = {}
+
+    def of(assignment):
+        if assignment not in found:
+            planned = {k: v for (a, k), v in graded.variants.items() if a == assignment}
+            found[assignment] = check_planned(graded.course, assignment, planned)
+        return found[assignment]
+    return of
+
+
 @pytest.mark.parametrize("assignment, variant", all_variants())
-def test_prepared_variant(graded, assignment, variant):
+def test_prepared_variant(verdicts, assignment, variant):
     """A mistake loses points in the cells it names and only there;
     an alternative keeps every point."""
-    label = f"{variant.notebook}: {variant.name}"
-    planned = {k: v for (a, k), v in graded.variants.items() if a == assignment}
-    problems = check_planned(graded.course, assignment, planned)[label]
+    problems = verdicts(assignment)[f"{variant.notebook}: {variant.name}"]
     assert not problems, f"{variant.name!r}: " + "; ".join(problems)
 
 

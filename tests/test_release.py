@@ -9,7 +9,7 @@ import pytest
 from conftest import KIT
 from utils import grading
 from utils.course import STUDENT_MODULES, Course
-from utils.demo import make_scratch_course
+from utils.course import make_scratch_course
 
 KIT_COURSE = Course(KIT)
 ASSIGNMENTS = KIT_COURSE.assignments()

@@ -86,7 +86,7 @@ def cmd_feedback(args):
         outcomes = [o for o in outcomes if o.student in args.student]
     if not outcomes:
         raise CourseError(f"nothing graded for {args.assignment} yet: run autograde first")
-    folders = grading.feedback(course, args.assignment, outcomes)
+    folders = grading.feedback(course, args.assignment, outcomes, jobs=args.jobs)
     print(f"Wrote feedback for {len(folders)} student(s) in {course.feedback}")
     return _summarise(outcomes)
 
@@ -105,11 +105,10 @@ def cmd_grades(args):
 def cmd_demo(args):
     from . import demo
     _sandbox(args, refuse=False)
-    _, outcomes = demo.run(folder=args.dir, assignments=args.assignments or None,
-                           validate=not args.no_validate)
+    _, outcomes, problems = demo.run(folder=args.dir, assignments=args.assignments or None)
     broken = [o for o in outcomes if o.student not in ("broken", "tamperer", "crasher")
               and (not o.graded or o.problems)]
-    return EXIT_NOT_GRADED if broken else EXIT_OK
+    return EXIT_NOT_GRADED if broken or problems else EXIT_OK
 
 
 def cmd_selftest(args):
@@ -166,6 +165,8 @@ def parser():
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="ID",
                    help="only this student (repeatable)")
+    p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
+                   help="students written at once (default: %(default)s, one per core)")
     p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("grades", help="write every score to a CSV file",
@@ -179,12 +180,12 @@ def parser():
     p = sub.add_parser("demo", help="release, grade a synthetic class, report",
                        description="Release every assignment, build a synthetic class "
                                    "in a scratch folder, autograde it with nbgrader, and "
-                                   "print the score tables, grades.csv and feedback paths.")
+                                   "print the score tables, grades.csv and feedback paths. "
+                                   "Grading the solutions and the untouched release "
+                                   "checks the release as validation would.")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                    help="assignments to include (default: all)")
     p.add_argument("--dir", metavar="DIR", help="scratch folder (default: build/demo)")
-    p.add_argument("--no-validate", action="store_true",
-                   help="skip validating the source and the release")
     _no_sandbox_option(p)
     p.set_defaults(func=cmd_demo)
 

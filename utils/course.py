@@ -140,3 +140,28 @@ def copy_student_modules(destination):
         if source.exists():
             shutil.copyfile(source, target / name)
     return target
+
+
+SCRATCH_CONFIG = '''\
+"""A scratch course: the kit's settings, with this folder as the course root."""
+c = get_config()  # noqa: F821
+load_subconfig("{relative}")  # noqa: F821
+'''
+
+
+def make_scratch_course(kit, folder):
+    """A fresh course folder that shares the kit's source and settings.
+
+    The demo, the self-test and the tests grade in such a folder, never in
+    the kit itself.
+    """
+    folder = Path(folder).resolve()
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    relative = Path(*[".."] * len(folder.relative_to(kit.root).parts)) / "nbgrader_config.py" \
+        if folder.is_relative_to(kit.root) else kit.root / "nbgrader_config.py"
+    (folder / "nbgrader_config.py").write_text(SCRATCH_CONFIG.format(relative=relative.as_posix()))
+    shutil.copytree(kit.source, folder / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return Course(folder)

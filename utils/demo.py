@@ -7,42 +7,21 @@ never committed) from the kit's own material:
 - ``blank`` hands in the release untouched;
 - the ``mistake-*`` students make the realistic mistakes kept in
   ``tests/variants`` (several per student, never two in one exercise);
-- ``alternative-*`` students solve exercises correctly in other ways;
-- ``broken`` hands in one notebook that is no longer valid JSON;
-- ``tamperer`` answers nothing but makes ``np.allclose`` agree with anything;
-- ``crasher`` answers everything right, but one cell kills the kernel.
+- in the first assignment only, handing in just its first notebook:
+  ``broken`` a notebook that is no longer valid JSON, ``tamperer`` no answers
+  but ``np.allclose`` made to agree with anything, ``crasher`` right answers
+  but one cell that kills the kernel.
 """
 import copy
-import shutil
 import time
 from pathlib import Path
 
 import nbformat
 
 from . import grading, report
-from .course import KIT_ROOT, Course, prepare_environment
+from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
+from .selftest import reference_problems
 from .submissions import synthetic_class, write_submission
-
-DEMO_CONFIG = '''\
-"""The demo course: the kit's settings, with this folder as the course root."""
-c = get_config()  # noqa: F821
-load_subconfig("{relative}")  # noqa: F821
-'''
-
-
-def make_scratch_course(kit, folder):
-    """A fresh course folder that shares the kit's source and settings."""
-    folder = Path(folder).resolve()
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    relative = Path(*[".."] * len(folder.relative_to(kit.root).parts)) / "nbgrader_config.py" \
-        if folder.is_relative_to(kit.root) else kit.root / "nbgrader_config.py"
-    (folder / "nbgrader_config.py").write_text(DEMO_CONFIG.format(relative=relative.as_posix()))
-    shutil.copytree(kit.source, folder / "source",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    return Course(folder)
-
 
 TAMPERING = "import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n"
 CRASH = "\nimport os\nos._exit(1)  # the kernel dies here\n"
@@ -54,48 +33,59 @@ def _first_answer(nb):
                 and c.cell_type == "code")
 
 
-def class_for(course, assignment, mistake_students=2, alternative_students=1):
-    """``{student: {notebook: notebook or text}}``: the demo class of one assignment."""
+def class_for(course, assignment, mistake_students=2, alternative_students=0,
+              special_students=True):
+    """``{student: {notebook: notebook or text}}``: the demo class of one assignment.
+
+    With ``special_students`` it adds ``broken``, ``tamperer`` and ``crasher``,
+    who hand in only the assignment's first notebook (the others count as not
+    submitted), which keeps the demo short.
+    """
     students, _ = synthetic_class(course, assignment, mistake_students=mistake_students,
                                   alternative_students=alternative_students)
     klass = {"ada" if s == "correct" else s: nbs for s, nbs in students.items()}
+    if not special_students:
+        return klass
     first = next(iter(klass["ada"]))
 
-    broken = copy.deepcopy(klass["ada"])
-    text = nbformat.writes(broken[first])
-    broken[first] = text[: len(text) // 2]   # a save that was cut off halfway
-    klass["broken"] = broken
+    text = nbformat.writes(klass["ada"][first])
+    klass["broken"] = {first: text[: len(text) // 2]}   # a save cut off halfway
 
-    tamperer = copy.deepcopy(klass["blank"])  # answers nothing, fakes np.allclose
-    cell = _first_answer(tamperer[first])
+    tamperer = copy.deepcopy(klass["blank"][first])     # answers nothing, fakes np.allclose
+    cell = _first_answer(tamperer)
     cell.source = TAMPERING + cell.source
-    klass["tamperer"] = tamperer
+    klass["tamperer"] = {first: tamperer}
 
-    crasher = copy.deepcopy(klass["ada"])     # right answers, one cell kills the kernel
-    cell = _first_answer(crasher[first])
+    crasher = copy.deepcopy(klass["ada"][first])        # right answers, one cell kills the kernel
+    cell = _first_answer(crasher)
     cell.source = cell.source + CRASH
-    klass["crasher"] = crasher
+    klass["crasher"] = {first: crasher}
     return klass
 
 
-def run(folder=None, assignments=None, mistake_students=2, alternative_students=1,
-        validate=True, progress=print):
-    """Run the whole demo; return the scratch course and all outcomes."""
+def run(folder=None, assignments=None, mistake_students=2, alternative_students=0,
+        progress=print):
+    """Run the whole demo; return the scratch course, all outcomes and the problems.
+
+    The problems are grade cells that the solutions (``ada``) do not pass or
+    the untouched release (``blank``) does: grading those two students checks
+    the release as ``nbgrader validate`` would, at no extra cost.
+    """
     started = time.monotonic()
     prepare_environment()
     kit = Course(KIT_ROOT)
     assignments = assignments or kit.assignments()
     progress(f"1. Releasing {', '.join(assignments)} into {kit.release}")
     for a in assignments:
-        grading.release(kit, a, validate=validate, progress=progress)
+        grading.release(kit, a, validate=False, progress=progress)
 
     folder = Path(folder) if folder else KIT_ROOT / "build" / "demo"
     progress(f"2. Building a synthetic class in {folder}")
     course = make_scratch_course(kit, folder)
     for a in assignments:
         grading.release(course, a, validate=False, progress=lambda *_: None)
-        for student, notebooks in class_for(course, a, mistake_students,
-                                            alternative_students).items():
+        for student, notebooks in class_for(course, a, mistake_students, alternative_students,
+                                            special_students=(a == assignments[0])).items():
             write_submission(course, student, a, notebooks)
 
     progress("3. Autograding with nbgrader")
@@ -105,10 +95,16 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
         grading.save_outcomes(course, graded)
         outcomes += graded
 
-    progress("4. Feedback and grades")
+    progress("4. Checking the release: the solutions earn every point, the blank none")
+    problems = [p for a in assignments
+                for p in reference_problems(course, a, correct="ada", blank="blank")]
+    for problem in problems:
+        progress(f"  PROBLEM: {problem}")
+
+    progress("5. Feedback and grades")
     for a in assignments:
         grading.feedback(course, a, [o for o in outcomes if o.assignment == a],
-                         progress=lambda *_: None)
+                         jobs=grading.default_jobs(), progress=lambda *_: None)
     csv_path = course.root / "grades.csv"
     report.write_grades_csv(course, outcomes, csv_path)
 
@@ -120,5 +116,8 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     progress(f"Feedback:      {course.feedback}/<student>/<assignment>/*.html")
     progress(f"Autograded:    {course.autograded}/<student>/<assignment>/")
     progress(f"Gradebook:     {course.gradebook}")
+    progress("Release check: " + ("every test gives the solutions full marks and the "
+                                  "untouched release none." if not problems else
+                                  f"{len(problems)} PROBLEM(S), listed under step 4."))
     progress(f"Demo finished in {time.monotonic() - started:.0f} s.")
-    return course, outcomes
+    return course, outcomes, problems

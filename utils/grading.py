@@ -48,51 +48,66 @@ def _cell_names(cells):
 
 # -- release --------------------------------------------------------------
 
-def validate_source(course, assignment, progress=print):
+def _validate_in_worker(root, path, invert):
+    from .course import Course, prepare_environment
+    prepare_environment()
+    return _validator(Course(root), invert).validate(str(path))
+
+
+def _validate_all(course, paths, invert, jobs):
+    """``{path: nbgrader validation result}``, ``jobs`` notebooks at a time."""
+    if jobs <= 1 or len(paths) <= 1:
+        validator = _validator(course, invert)
+        return {p: validator.validate(str(p)) for p in paths}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {p: pool.submit(_validate_in_worker, str(course.root), p, invert)
+                   for p in paths}
+        return {p: f.result() for p, f in futures.items()}
+
+
+def validate_source(course, assignment, jobs=1, progress=print):
     """Run every source notebook with its solutions; return the problems found.
 
     A source notebook must pass every one of its tests: otherwise a correct
     student answer could not get full marks.
     """
     course.check_assignment(assignment)
-    validator = _validator(course)
+    names = course.notebooks(assignment)
+    progress(f"  validating the source of {assignment}: {', '.join(names)}")
+    paths = [course.source / assignment / f"{n}.ipynb" for n in names]
     problems = []
-    for name in course.notebooks(assignment):
-        path = course.source / assignment / f"{name}.ipynb"
-        progress(f"  validating source {assignment}/{name} ...")
-        result = validator.validate(str(path))
+    for path, result in _validate_all(course, paths, False, jobs).items():
         for kind in ("type_changed", "changed", "failed"):
             for cell in result.get(kind, []):
                 detail = cell.get("raw_error", "").strip().splitlines()
-                problems.append(f"{assignment}/{name}: a test {kind.replace('_', ' ')} "
+                problems.append(f"{assignment}/{path.stem}: a test {kind.replace('_', ' ')} "
                                 f"with the solutions: {_cell_names([cell])[0]!r}"
                                 + (f": {detail[-1]}" if detail else ""))
     return problems
 
 
-def check_release_fails(course, assignment, progress=print):
+def check_release_fails(course, assignment, jobs=1, progress=print):
     """Run every released notebook untouched; return the tests that pass.
 
     An untouched release must fail every test, or a student would get
     points for nothing.
     """
-    validator = _validator(course, invert=True)
+    progress(f"  checking that the untouched release of {assignment} earns nothing")
+    paths = [course.release / assignment / f"{n}.ipynb" for n in course.notebooks(assignment)]
     problems = []
-    for name in course.notebooks(assignment):
-        path = course.release / assignment / f"{name}.ipynb"
-        progress(f"  checking release {assignment}/{name} gives no free points ...")
-        result = validator.validate(str(path))
+    for path, result in _validate_all(course, paths, True, jobs).items():
         for cell in result.get("passed", []):
-            problems.append(f"{assignment}/{name}: this test passes on the untouched "
+            problems.append(f"{assignment}/{path.stem}: this test passes on the untouched "
                             f"release: {_cell_names([cell])[0]!r}")
     return problems
 
 
-def release(course, assignment, validate=True, progress=print):
+def release(course, assignment, validate=True, jobs=None, progress=print):
     """Validate the source, generate ``release/<assignment>`` and check it."""
     course.check_assignment(assignment)
+    jobs = default_jobs() if jobs is None else jobs
     if validate:
-        problems = validate_source(course, assignment, progress)
+        problems = validate_source(course, assignment, jobs, progress)
         if problems:
             raise CourseError("the source does not pass its own tests:\n  "
                               + "\n  ".join(problems))
@@ -103,7 +118,7 @@ def release(course, assignment, validate=True, progress=print):
                           f"{_last_error_line(result)}")
     copy_student_modules(course.release / assignment)
     if validate:
-        problems = check_release_fails(course, assignment, progress)
+        problems = check_release_fails(course, assignment, jobs, progress)
         if problems:
             raise CourseError("the release gives points for nothing:\n  "
                               + "\n  ".join(problems))
@@ -242,8 +257,15 @@ def grade_student(course, assignment, student, api=None):
                        problems, missing)
     notes = list(problems.values()) + stopped_kernel_notes(course, assignment, student)
     if missing:
-        notes.append(f"not submitted (scored 0): {', '.join(missing)}")
+        notes.append(f"not submitted (scored 0): {_names(missing)}")
     return Outcome(student, assignment, GRADED, "; ".join(notes), problems, missing)
+
+
+def _names(notebooks):
+    """A short list of notebook names: the first two and how many more."""
+    if len(notebooks) <= 2:
+        return ", ".join(notebooks)
+    return f"{', '.join(notebooks[:2])} and {len(notebooks) - 2} more"
 
 
 def stopped_kernel_notes(course, assignment, student):
@@ -319,19 +341,53 @@ def autograde(course, assignment, students=None, jobs=1, progress=print):
     return [outcomes[s] for s in students]
 
 
-def feedback(course, assignment, outcomes, progress=print):
-    """Write feedback HTML for every graded outcome; return the feedback folders."""
-    api = course.api()
+def _feedback_of(course, assignment, student, api=None):
+    """Generate one student's feedback; return nbgrader's error line, or None."""
+    result = (api or course.api()).generate_feedback(assignment, student, force=True)
+    return None if result["success"] else _last_error_line(result)
+
+
+def _feedback_in_worker(root, assignment, student):
+    from .course import Course, prepare_environment
+    prepare_environment()
+    return _feedback_of(Course(root), assignment, student)
+
+
+def feedback(course, assignment, outcomes, jobs=1, progress=print):
+    """Write feedback HTML for every graded outcome; return the feedback folders.
+
+    With ``jobs > 1`` that many students' feedback is written at once, each in
+    its own process (it only reads the gradebook).
+    """
+    graded = [o for o in outcomes if o.graded]
+    errors = {}
+
+    def report(student):
+        progress(f"  [{len(errors)}/{len(graded)}] feedback for {student} / {assignment}"
+                 + (f": {errors[student]}" if errors[student] else ""))
+
+    if jobs <= 1 or len(graded) <= 1:
+        api = course.api()
+        for o in graded:
+            errors[o.student] = _feedback_of(course, assignment, o.student, api)
+            report(o.student)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_feedback_in_worker, str(course.root), assignment,
+                                   o.student): o.student for o in graded}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    errors[student] = future.result()
+                except Exception as err:  # one student's feedback must not stop the others
+                    errors[student] = f"feedback crashed: {err}"
+                report(student)
     folders = []
-    for outcome in outcomes:
-        if not outcome.graded:
-            continue
-        progress(f"  feedback for {outcome.student} / {assignment}")
-        result = api.generate_feedback(assignment, outcome.student, force=True)
-        if not result["success"]:
-            outcome.message = f"no feedback: {_last_error_line(result)}"
-            continue
-        folders.append(course.feedback / outcome.student / assignment)
+    for outcome in graded:
+        if errors[outcome.student]:
+            outcome.message = f"no feedback: {errors[outcome.student]}"
+        else:
+            folders.append(course.feedback / outcome.student / assignment)
     return folders
 
 

@@ -10,6 +10,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 NOT_GRADED = "not graded"
 NOT_SUBMITTED = "not submitted"
+GRADED = "graded"
 
 
 @contextmanager
@@ -43,8 +44,17 @@ def notebook_rows(course, outcome):
                 rows.append((name, 0.0, max_score, NOT_SUBMITTED))
             else:
                 nb = gb.find_submission_notebook(name, outcome.assignment, outcome.student)
-                rows.append((name, nb.score, max_score, "graded"))
+                rows.append((name, nb.score, max_score, _graded_status(nb)))
     return rows
+
+
+BY_HAND = "point(s) to grade by hand"
+
+
+def _graded_status(nb):
+    """'graded', or how many of its points still wait for a person to grade them."""
+    waiting = sum(g.max_score for g in nb.grades if g.needs_manual_grade)
+    return f"{GRADED}, {waiting:g} {BY_HAND}" if waiting else GRADED
 
 
 def _number(name):
@@ -60,13 +70,16 @@ def score_table(course, assignment, outcomes):
     for outcome in outcomes:
         rows = notebook_rows(course, outcome)
         cells = [outcome.student]
-        total, total_max = 0.0, 0.0
-        for _, score, max_score, _status in rows:
+        total, total_max, by_hand = 0.0, 0.0, 0.0
+        for _, score, max_score, status in rows:
             cells.append("n/g" if score is None else f"{score:g}")
             total += score or 0.0
             total_max += max_score or 0.0
+            if status.endswith(BY_HAND):
+                by_hand += float(status.split(", ", 1)[1].split()[0])
         cells.append(f"{total:g}/{total_max:g}" if outcome.graded else "NOT GRADED")
-        cells.append(outcome.message)
+        waiting = f"{by_hand:g} {BY_HAND} (formgrader)" if by_hand else ""
+        cells.append("; ".join(filter(None, [outcome.message, waiting])))
         lines.append(cells)
     widths = [max(len(str(row[i])) for row in [header] + lines)
               for i in range(len(header) - 1)]

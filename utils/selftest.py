@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import grading, report
 from .course import KIT_ROOT, Course
-from .demo import make_scratch_course
+from .course import make_scratch_course
 from .submissions import synthetic_class, write_submission
 
 
@@ -46,6 +46,26 @@ def grade_cells(course, assignment, notebook):
     return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader.get("points", 0)
             for c in nb.cells if c.cell_type == "code"
             and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def reference_problems(course, assignment, notebooks=None, correct="correct", blank="blank"):
+    """Grade cells that the solutions do not pass or the untouched release does.
+
+    ``correct`` and ``blank`` are the graded students who handed in the
+    solutions and the release as it was given out.  Empty when every test
+    gives the solutions full marks and the blank release none.
+    """
+    problems = []
+    for notebook in notebooks or course.notebooks(assignment):
+        full = report.cell_scores(course, assignment, correct, notebook)
+        empty = report.cell_scores(course, assignment, blank, notebook)
+        for cell in grade_cells(course, assignment, notebook):
+            if full[cell][0] < full[cell][1]:
+                problems.append(f"{assignment}/{notebook}: the solutions lose points in {cell}")
+            if empty[cell][0] > 0:
+                problems.append(f"{assignment}/{notebook}: the untouched release earns "
+                                f"points in {cell}")
+    return problems
 
 
 def check_planned(course, assignment, planned):
@@ -96,15 +116,9 @@ def run(assignment, notebooks=None, folder=None, jobs=1, progress=print):
             scores = report.cell_scores(course, assignment, student, notebook)
             row = "  ".join(f"{scores[c][0]:g}/{scores[c][1]:g}".ljust(len(c)) for c in cells)
             progress(f"{student.ljust(width)}  {row}")
-        full = report.cell_scores(course, assignment, "correct", notebook)
-        blank = report.cell_scores(course, assignment, "blank", notebook)
-        for cell in cells:
-            if full[cell][0] < full[cell][1]:
-                ok = False
-                progress(f"PROBLEM: the solutions lose points in {cell}")
-            if blank[cell][0] > 0:
-                ok = False
-                progress(f"PROBLEM: the blank release earns points in {cell}")
+    for problem in reference_problems(course, assignment, notebooks):
+        ok = False
+        progress(f"PROBLEM: {problem}")
     progress("")
     for label, problems in check_planned(course, assignment, planned).items():
         student = planned[label][0]

@@ -47,12 +47,16 @@ def grade_id(cell):
 
 
 def solution_answers(source_notebook):
-    """``{grade_id: code}`` of every answer cell, solution markers removed."""
+    """``{grade_id: text}`` of every answer cell, solution markers removed.
+
+    Written answers (markdown cells) are included: they are what a person
+    grades by hand.
+    """
     nb = nbformat.read(str(source_notebook), as_version=4)
     answers = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
+        if meta.get("solution"):
             lines = [l for l in cell.source.splitlines() if not _MARKER.match(l)]
             answers[meta["grade_id"]] = "\n".join(lines)
     return answers
@@ -117,7 +121,7 @@ def answers_of(group):
 
 
 def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
-                    alternative_students=None):
+                    alternative_students=None, complete=True):
     """The prepared students of one assignment, ready to write.
 
     Returns ``(students, planned)``: ``students`` maps a student id to
@@ -125,6 +129,9 @@ def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
     ``(student, variant)``.  ``correct`` holds the solutions, ``blank`` the
     untouched release, ``mistake-N`` and ``alternative-N`` the packed variants
     (at most ``mistake_students`` / ``alternative_students`` of each).
+    With ``complete=False`` a variant student hands in only the notebooks
+    their variants change (the others count as not submitted), which makes
+    the class quicker to grade.
     """
     names = notebooks or course.notebooks(assignment)
     release = {n: course.release / assignment / f"{n}.ipynb" for n in names}
@@ -134,7 +141,7 @@ def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
     def student(changes=None):
         changes = changes or {}
         return {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
-                for n in names}
+                for n in names if complete or n in changes or not changes}
 
     students = {"correct": student(),
                 "blank": {n: fill_answers(release[n], {}) for n in names}}

@@ -130,14 +130,17 @@ def plot_decision_boundary(predict, X, labels, ax=None, title=None, steps=200):
     return ax
 
 
-def show_images(images, labels, predictions=None, shape=(8, 8), columns=10):
+def show_images(images, labels, predictions=None, shape=(8, 8), columns=10, limit=50):
     """Show small grey images in a grid with their labels (and predictions).
 
     ``images`` is ``(n, pixels)``; each row is reshaped to ``shape``.  A wrong
-    prediction is titled in red.
+    prediction is titled in red.  At most ``limit`` images are drawn (a grid of
+    hundreds takes long to draw and says no more); the title then says so.
     """
     images = np.asarray(images)
-    n = len(images)
+    total = len(images)
+    n = min(total, limit)
+    images = images[:n]
     rows = int(np.ceil(n / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.3 * rows),
                              squeeze=False)
@@ -152,6 +155,8 @@ def show_images(images, labels, predictions=None, shape=(8, 8), columns=10):
             wrong = predictions[k] != labels[k]
             ax.set_title(f"{labels[k]}→{predictions[k]}", fontsize=9,
                          color="tab:red" if wrong else "black")
+    if total > n:
+        fig.suptitle(f"the first {n} of {total} images", fontsize=10)
     fig.tight_layout()
     return axes
 

@@ -27,6 +27,7 @@ from utils import grading  # noqa: E402
 from utils.course import Course, prepare_environment  # noqa: E402
 from utils.course import make_scratch_course  # noqa: E402
 from utils.report import cell_scores  # noqa: E402
+from utils.selftest import grade_cells  # noqa: E402
 from utils.submissions import (grade_id, load_variants, synthetic_class,  # noqa: E402
                                write_submission)
 
@@ -45,9 +46,7 @@ class GradedClass:
 
     def grade_cells(self, assignment, notebook):
         """``{grade_id: points}`` of a notebook's autograded test cells."""
-        nb = nbformat.read(str(self.course.source / assignment / f"{notebook}.ipynb"), 4)
-        return {grade_id(c): c.metadata.nbgrader.get("points", 0) for c in nb.cells
-                if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+        return grade_cells(self.course, assignment, notebook)
 
 
 def _build_class(course, assignment):

@@ -3,6 +3,8 @@
 Each prepared mistake must cost points in exactly the exercises it names and
 keep every other point; each prepared alternative must keep every point.
 """
+import re
+
 import pytest
 
 from conftest import all_variants
@@ -46,6 +48,42 @@ def test_solutions_run_without_errors_or_warnings(graded):
                      for output in cell.outputs
                      if output.get("name") == "stderr" or output.output_type == "error"]
             assert not noisy, f"{assignment}/{path.stem}: cells {noisy}"
+
+
+EXPECTED = re.compile(r"\*\*Expected output\*\*([^\n]*)\n```\n(.*?)```", re.S)
+
+#: Numbers seed 003 prints for hw1's toy problem: they must stay in its
+#: expected-output blocks, which the solutions must reproduce.
+SEED_003 = ("cost = 0.5239053069310721", "Epoch 0: Loss = 0.5413416581298806",
+            "Epoch 9: Loss = 0.5397437383925353")
+
+
+def test_expected_output_blocks_match_the_solutions(graded):
+    """Every 'Expected output' block shows exactly what the cell above it prints
+    with the solutions (except where it says the output depends on the machine),
+    and hw1's blocks hold seed 003's numbers."""
+    import nbformat
+    compared, blocks = 0, {}
+    for assignment in _assignments(graded):
+        for path in sorted((graded.course.autograded / "correct" / assignment).glob("*.ipynb")):
+            cells = nbformat.read(str(path), 4).cells
+            for number, cell in enumerate(cells):
+                found = EXPECTED.search(cell.source) if cell.cell_type == "markdown" else None
+                if not found:
+                    continue
+                blocks.setdefault(assignment, []).append(found.group(2))
+                if "depends" in found.group(1):
+                    continue
+                above = cells[number - 1]
+                assert above.cell_type == "code", f"{path.stem}: block {number} follows no code"
+                printed = "".join(o.get("text", "") for o in above.outputs
+                                  if o.output_type == "stream" and o.name == "stdout")
+                assert printed.strip() == found.group(2).strip(), \
+                    f"{assignment}/{path.stem}, cell {number}: expected\n{found.group(2)}\ngot\n{printed}"
+                compared += 1
+    assert compared >= 50
+    hw1 = "".join(blocks["hw1"])
+    assert all(line in hw1 for line in SEED_003)
 
 
 def test_untouched_release_scores_zero(graded):

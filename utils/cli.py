@@ -119,6 +119,22 @@ def cmd_selftest(args):
     return EXIT_OK if ok else EXIT_NOT_GRADED
 
 
+def _jobs_option(p, verb):
+    p.add_argument("--jobs", type=_positive, default=grading.default_jobs(), metavar="N",
+                   help=f"students {verb} at once (default: %(default)s, one per core)")
+
+
+def _positive(text):
+    """A whole number of at least 1, for ``--jobs``."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return number
+
+
 def _no_sandbox_option(p):
     p.add_argument("--no-sandbox", action="store_true",
                    help="run students' code without the bubblewrap sandbox (not advised)")
@@ -154,8 +170,7 @@ def parser():
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="ID",
                    help="grade only this student (repeatable)")
-    p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
-                   help="students graded at once (default: %(default)s, one per core)")
+    _jobs_option(p, "graded")
     _no_sandbox_option(p)
     p.set_defaults(func=cmd_autograde)
 
@@ -165,8 +180,7 @@ def parser():
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="ID",
                    help="only this student (repeatable)")
-    p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
-                   help="students written at once (default: %(default)s, one per core)")
+    _jobs_option(p, "written")
     p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("grades", help="write every score to a CSV file",
@@ -199,8 +213,7 @@ def parser():
                    help="only this notebook, e.g. 02_layer (repeatable)")
     p.add_argument("--dir", metavar="DIR",
                    help="scratch folder (default: build/selftest/ASSIGNMENT)")
-    p.add_argument("--jobs", type=int, default=grading.default_jobs(), metavar="N",
-                   help="students graded at once (default: %(default)s)")
+    _jobs_option(p, "graded")
     _no_sandbox_option(p)
     p.set_defaults(func=cmd_selftest)
     return top

@@ -46,23 +46,55 @@ def _cell_names(cells):
     return names
 
 
-# -- release --------------------------------------------------------------
-
-def _validate_in_worker(root, path, invert):
+def _in_worker(work, root, args, item):
     from .course import Course, prepare_environment
     prepare_environment()
-    return _validator(Course(root), invert).validate(str(path))
+    return work(Course(root), *args, item)
+
+
+def _each(course, work, args, items, jobs, done=lambda item, result: None):
+    """``{item: work(course, *args, item)}`` for every item, ``jobs`` at a time.
+
+    With ``jobs > 1`` each item runs in its own process (``work`` must be a
+    module-level function).  An item whose work raises gets the exception as
+    its result, so one bad item never stops the others; ``done(item,
+    result)`` is called as each item finishes.
+    """
+    results = {}
+    if jobs <= 1 or len(items) <= 1:
+        for item in items:
+            try:
+                results[item] = work(course, *args, item)
+            except Exception as err:  # noqa: BLE001 - reported by the caller
+                results[item] = err
+            done(item, results[item])
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_in_worker, work, str(course.root), args, item): item
+                       for item in items}
+            for future in as_completed(futures):
+                item = futures[future]
+                try:
+                    results[item] = future.result()
+                except Exception as err:  # noqa: BLE001 - a crashed worker, reported
+                    results[item] = err
+                done(item, results[item])
+    return {item: results[item] for item in items}
+
+
+# -- release --------------------------------------------------------------
+
+def _validate_notebook(course, invert, path):
+    return _validator(course, invert).validate(str(path))
 
 
 def _validate_all(course, paths, invert, jobs):
     """``{path: nbgrader validation result}``, ``jobs`` notebooks at a time."""
-    if jobs <= 1 or len(paths) <= 1:
-        validator = _validator(course, invert)
-        return {p: validator.validate(str(p)) for p in paths}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {p: pool.submit(_validate_in_worker, str(course.root), p, invert)
-                   for p in paths}
-        return {p: f.result() for p, f in futures.items()}
+    results = _each(course, _validate_notebook, (invert,), paths, jobs)
+    for path, result in results.items():
+        if isinstance(result, Exception):
+            raise CourseError(f"could not validate {path.name}: {result}")
+    return results
 
 
 def validate_source(course, assignment, jobs=1, progress=print):
@@ -242,14 +274,14 @@ def forget_scores(course, assignment, student, notebooks):
             stale.unlink()
 
 
-def grade_student(course, assignment, student, api=None):
+def grade_student(course, assignment, student):
     """Autograde one student's submission; return its :class:`Outcome`."""
     gradable, problems, missing = inspect_submission(course, assignment, student)
     forget_scores(course, assignment, student, list(problems))
     if not gradable:
         reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
         return Outcome(student, assignment, FAILED, reason, problems, missing)
-    api = api or course.api()
+    api = course.api()
     result = _run_autograde(api, assignment, student, gradable if problems else None)
     if not result["success"]:
         forget_scores(course, assignment, student, gradable)
@@ -281,12 +313,6 @@ def stopped_kernel_notes(course, assignment, student):
     return notes
 
 
-def _grade_in_worker(root, assignment, student):
-    from .course import Course, prepare_environment
-    prepare_environment()
-    return grade_student(Course(root), assignment, student)
-
-
 def default_jobs():
     """How many students to grade at once: one per core, at most four."""
     return max(1, min(4, os.cpu_count() or 1))
@@ -316,41 +342,22 @@ def autograde(course, assignment, students=None, jobs=1, progress=print):
             raise CourseError(f"no submission of {assignment} from "
                               f"{', '.join(unknown)} in {course.submitted}")
 
-    def report(number, outcome):
-        line = f"  [{number}/{len(students)}] {outcome.student} / {assignment}: {outcome.status}"
+    def report(student, outcome):
+        if isinstance(outcome, Exception):   # a crashed worker must not stop the class
+            outcome = Outcome(student, assignment, FAILED, f"grading crashed: {outcome}")
+        outcomes[student] = outcome
+        line = f"  [{len(outcomes)}/{len(students)}] {student} / {assignment}: {outcome.status}"
         progress(line + (f" ({outcome.message})" if outcome.message else ""))
 
     outcomes = {}
-    if jobs <= 1 or len(students) == 1:
-        api = course.api()
-        for number, student in enumerate(students, 1):
-            outcomes[student] = grade_student(course, assignment, student, api)
-            report(number, outcomes[student])
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_grade_in_worker, str(course.root), assignment, s): s
-                       for s in students}
-            for number, future in enumerate(as_completed(futures), 1):
-                student = futures[future]
-                try:
-                    outcomes[student] = future.result()
-                except Exception as err:  # a crashed worker must not stop the class
-                    outcomes[student] = Outcome(student, assignment, FAILED,
-                                                f"grading crashed: {err}")
-                report(number, outcomes[student])
+    _each(course, grade_student, (assignment,), students, jobs, report)
     return [outcomes[s] for s in students]
 
 
-def _feedback_of(course, assignment, student, api=None):
+def _feedback_of(course, assignment, student):
     """Generate one student's feedback; return nbgrader's error line, or None."""
-    result = (api or course.api()).generate_feedback(assignment, student, force=True)
+    result = course.api().generate_feedback(assignment, student, force=True)
     return None if result["success"] else _last_error_line(result)
-
-
-def _feedback_in_worker(root, assignment, student):
-    from .course import Course, prepare_environment
-    prepare_environment()
-    return _feedback_of(Course(root), assignment, student)
 
 
 def feedback(course, assignment, outcomes, jobs=1, progress=print):
@@ -362,26 +369,14 @@ def feedback(course, assignment, outcomes, jobs=1, progress=print):
     graded = [o for o in outcomes if o.graded]
     errors = {}
 
-    def report(student):
+    def report(student, error):
+        if isinstance(error, Exception):   # one student's feedback must not stop the others
+            error = f"feedback crashed: {error}"
+        errors[student] = error
         progress(f"  [{len(errors)}/{len(graded)}] feedback for {student} / {assignment}"
-                 + (f": {errors[student]}" if errors[student] else ""))
+                 + (f": {error}" if error else ""))
 
-    if jobs <= 1 or len(graded) <= 1:
-        api = course.api()
-        for o in graded:
-            errors[o.student] = _feedback_of(course, assignment, o.student, api)
-            report(o.student)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_feedback_in_worker, str(course.root), assignment,
-                                   o.student): o.student for o in graded}
-            for future in as_completed(futures):
-                student = futures[future]
-                try:
-                    errors[student] = future.result()
-                except Exception as err:  # one student's feedback must not stop the others
-                    errors[student] = f"feedback crashed: {err}"
-                report(student)
+    _each(course, _feedback_of, (assignment,), [o.student for o in graded], jobs, report)
     folders = []
     for outcome in graded:
         if errors[outcome.student]:

@@ -31,7 +31,7 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# --- executing notebooks (validate and autograde) --------------------------
+# --- executing notebooks (autograde) ---------------------------------------
 # A training cell may legitimately take tens of seconds on a slow laptop; an
 # endless loop is still interrupted, and the rest of the notebook still runs.
 c.Execute.timeout = 120
@@ -39,34 +39,46 @@ c.Execute.interrupt_on_timeout = True
 # The default graceful shutdown stalls about 3 s on a few percent of
 # notebooks; the kernel holds nothing worth saving, so stop it at once.
 c.Execute.shutdown_kernel = "immediate"
-# The kit's helpers are imported as ``utils``.  A student's folder holds a
-# copy of the student-facing part; grading must use the instructor's copy,
-# so the course root goes first on the kernel's import path.
-# The same start-up watches for submissions that replace what the tests
-# rely on (see utils/guard.py).
+# Before any student code: the kernel's own folder goes last on its import
+# path (a submitted numpy/ or utils/ shadows nothing), and the guard watches
+# for replaced functions (a flag for the instructor; scores are decided
+# outside the kernel).
 c.Execute.extra_arguments = [
-    "--IPKernelApp.exec_lines=import sys; sys.path.insert(0, %r)" % COURSE_ROOT,
-    "--IPKernelApp.exec_lines=import utils.guard; utils.guard.install()",
+    "--IPKernelApp.exec_lines=import sys, os; sys.path[:] = [p for p in sys.path "
+    "if p not in ('', '.', os.getcwd())] + ['']",
+    "--IPKernelApp.exec_lines=import utils.grader.guard; utils.grader.guard.install()",
 ]
 
-# A cell that kills the kernel, or loops through the interrupt, costs only
-# itself: the kernel is restarted, earlier cells run again, grading goes on.
 if COURSE_ROOT not in sys.path:
     sys.path.insert(0, COURSE_ROOT)
+import nbgrader.apps.api  # noqa: E402
+import nbgrader.apps.autogradeapp  # noqa: E402
+import nbgrader.apps.generatefeedbackapp  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import Execute  # noqa: E402
-from utils.execution import ResilientExecute  # noqa: E402
+from nbgrader.preprocessors import DeduplicateIds, Execute, GetGrades  # noqa: E402
+from utils.grader.execute import GradedExecute  # noqa: E402
+from utils.grader.feedback import FeedbackFromVerdicts, FeedbackOnly  # noqa: E402
+from utils.grader.intake import GuardedAutograde  # noqa: E402
+from utils.grader.sanitize import DropEmptyGradingMetadata  # noqa: E402
 
-from nbgrader.preprocessors import DeduplicateIds  # noqa: E402
-from utils.sanitize import DropEmptyGradingMetadata  # noqa: E402
+# Every way of autograding (python -m utils, nbgrader autograde, formgrader)
+# first checks the submission folder: links, pipes, devices and odd names
+# are refused, and nbgrader copies nothing from a folder it cannot trust.
+# Feedback likewise copies nothing but the pages written for it.
+nbgrader.apps.autogradeapp.Autograde = nbgrader.apps.api.Autograde = GuardedAutograde
+nbgrader.apps.generatefeedbackapp.GenerateFeedback = FeedbackOnly
+nbgrader.apps.api.GenerateFeedback = FeedbackOnly
 
 # A duplicated test cell is graded once, from the instructor's copy.
 c.Autograde.sanitize_preprocessors = [
     step for default in Autograde.class_traits()["sanitize_preprocessors"].default()
     for step in ((default, DropEmptyGradingMetadata) if default is DeduplicateIds else (default,))
 ]
+# Test cells are judged in the grading process, never in the student's kernel;
+# a cell that kills the kernel costs only itself (see utils/grader/execute.py).
 c.Autograde.autograde_preprocessors = [
-    ResilientExecute if step is Execute else step
+    GradedExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 
@@ -75,13 +87,9 @@ c.Autograde.autograde_preprocessors = [
 c.OverwriteCells.add_missing_cells = True
 
 # --- feedback --------------------------------------------------------------
-# Feedback shows what failed and why, never the hidden tests, their lines in
-# a traceback, or the reference values they compare with.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import GetGrades  # noqa: E402
-from utils.feedback import RedactHiddenTests  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, RedactHiddenTests]
+# Feedback shows the student's own code and what the grader decided: never
+# the hidden tests, the reference values, or what the kernel printed.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackFromVerdicts]
 
 # --- exchange --------------------------------------------------------------
 # A course-local exchange instead of the system-wide default; on a shared
@@ -90,26 +98,23 @@ c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
 os.makedirs(c.Exchange.root, exist_ok=True)
 c.Exchange.path_includes_course = True
 
-# Kernels talk to the grader over local socket files rather than TCP ports:
-# nothing listens on the network while student code runs.  The socket path
-# must be absolute (the kernel runs in the notebook's folder, the grader not)
-# and private to this grading process.
-_RUNTIME = tempfile.mkdtemp(prefix="nn-kit-")
-atexit.register(shutil.rmtree, _RUNTIME, True)
-c.KernelManager.transport = "ipc"
-c.KernelManager.ip = os.path.join(_RUNTIME, "kernel")
-
 # --- sandbox ---------------------------------------------------------------
 # Kernels started by nbgrader run under bubblewrap: no network, no view of
-# source/, the gradebook or other students, capped memory and CPU time (see
-# utils/sandbox.py).  NN_KIT_SANDBOX=off turns it off; the kit's commands
-# refuse to grade without a sandbox unless told --no-sandbox.
+# the course, the kit's grading code or other students, an explicit minimal
+# environment, capped memory, CPU, processes, files and disk (see
+# utils/grader/sandbox.py).  NN_KIT_SANDBOX=off turns it off; the kit's
+# commands refuse to grade without a sandbox unless told --no-sandbox.
+_RUNTIME = tempfile.mkdtemp(prefix="nn-kit-")
+os.chmod(_RUNTIME, 0o711)      # the kernels' own users pass through to the kit files
+atexit.register(shutil.rmtree, _RUNTIME, True)
 if os.environ.get("NN_KIT_SANDBOX", "on") != "off":
-    from utils import sandbox  # noqa: E402
+    from utils.grader import sandbox  # noqa: E402
 
     _ok, _why = sandbox.available()
     if _ok:
+        _kit = sandbox.kernel_files(os.path.join(_RUNTIME, "kit"))
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            p for p in (sandbox.kernel_spec(_RUNTIME), os.environ.get("JUPYTER_PATH")) if p)
+            p for p in (sandbox.kernel_spec(os.path.join(_RUNTIME, "spec"), _kit),
+                        os.environ.get("JUPYTER_PATH")) if p)
     else:
         print(f"WARNING: grading kernels are NOT sandboxed: {_why}", file=sys.stderr)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(KIT))
 from utils import grading  # noqa: E402
 from utils.course import Course, prepare_environment  # noqa: E402
 from utils.course import make_scratch_course  # noqa: E402
-from utils.report import cell_scores  # noqa: E402
+from utils.grader.report import cell_scores  # noqa: E402
 from utils.selftest import grade_cells  # noqa: E402
 from utils.submissions import (grade_id, load_variants, synthetic_class,  # noqa: E402
                                write_submission)

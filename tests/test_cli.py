@@ -7,7 +7,8 @@ import nbformat
 import pytest
 
 from conftest import KIT, small_course
-from utils import grading, report
+from utils import grading
+from utils.grader import report
 from utils.course import Course, CourseError, make_scratch_course
 
 COMMANDS = ("release", "autograde", "feedback", "grades", "demo", "selftest")

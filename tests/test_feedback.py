@@ -7,7 +7,9 @@ from nbformat.v4 import new_code_cell, new_output
 
 from test_release import HIDDEN, KIT_COURSE, _secret_lines
 from utils import grading
-from utils.feedback import RedactHiddenTests, failing_line, redact
+from utils import checks
+from utils.grader.feedback import FeedbackFromVerdicts
+from utils.grader.verdict import diagnose, feedback
 
 SOURCE = '''"""checks f"""
 check_close("f(1)", f(1), 2.0)
@@ -18,38 +20,51 @@ check_close("f(x) for a fresh x", f(7), secret)
 passed()'''
 
 
-def _graded_cell(line, message):
+def _graded_cell(verdict):
     cell = new_code_cell(SOURCE)
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t",
                                  "points": 1, "locked": True, "schema_version": 3}
-    cell.outputs = [new_output("error", ename="CheckFailed", evalue=message, traceback=[
-        "\x1b[31m---\x1b[39m", f"\x1b[36mCell\x1b[39m \x1b[32mIn[3]\x1b[39m\x1b[32m, line {line}\x1b[39m\n"
-        "      4 secret = 123.456\n----> 5 check_close(...)", "CheckFailed: " + message])]
+    cell.metadata["nnkit"] = verdict
+    cell.outputs = [new_output("stream", name="stdout", text="printed by the kernel: 123.456")]
     return cell
 
 
-def test_hidden_failure_keeps_the_subject_and_drops_the_value():
-    cell, _ = RedactHiddenTests().preprocess_cell(
-        _graded_cell(5, "f(x) for a fresh x should be 123.456, but it is 3.\nhint from the reference"),
-        {}, 0)
+def _failure(name, got, expected):
+    try:
+        checks.check_close(name, got, expected)
+    except checks.CheckFailed as err:
+        return err
+    raise AssertionError("the check should fail")
+
+
+def test_hidden_failure_says_in_words_what_went_wrong():
+    err = _failure("f(x) with L=5 for a fresh x", [-1.0, 2.0, -3.5], [1.0, -2.0, 3.5])
+    text = feedback(err, hidden=True)
+    assert "3.5" not in text and "L=5" not in text
+    assert "hidden check failed (f(x))" in text and "sign is flipped" in text
+
+
+def test_visible_failure_keeps_its_message():
+    err = _failure("f(1)", 3.0, 2.0)
+    assert feedback(err, hidden=False) == str(err)
+
+
+def test_diagnose_names_scale_and_offset():
+    assert "factor" in diagnose([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])
+    assert "same amount" in diagnose([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
+
+
+def test_feedback_cells_hold_only_the_grader_verdict():
+    cell, _ = FeedbackFromVerdicts().preprocess_cell(
+        _graded_cell({"passed": False, "feedback": "A hidden check failed (f(x))."}), {}, 0)
     text = cell.source + str(cell.outputs)
-    assert "123.456" not in text and "secret" not in text and "hint from" not in text
-    assert "A hidden test failed: f(x) for a fresh x" in cell.outputs[0].evalue
+    assert "123.456" not in text and "secret" not in text and "kernel" not in text
+    assert cell.outputs[0].evalue == "A hidden check failed (f(x))."
     assert "(hidden tests ran here" in cell.source
-
-
-def test_visible_failure_keeps_its_message_but_not_the_source_lines():
-    cell, _ = RedactHiddenTests().preprocess_cell(
-        _graded_cell(2, "f(1) should be 2, but it is 3."), {}, 0)
-    assert cell.outputs[0].evalue == "f(1) should be 2, but it is 3."
-    assert cell.outputs[0].traceback == ["CheckFailed: f(1) should be 2, but it is 3."]
-    assert "secret" not in str(cell)
-
-
-def test_redact_and_failing_line():
-    assert failing_line(["x", "\x1b[36mCell\x1b[39m In[12], line 17\n"]) == 17
-    assert failing_line(["no cell here"]) is None
-    assert "0.5" not in redact("s has the right shape but wrong values: expected 0.5 at index (0,), got 1.")
+    student = new_code_cell("print(stolen)")
+    student.outputs = [new_output("stream", name="stdout", text="hidden input 123.456")]
+    cell, _ = FeedbackFromVerdicts().preprocess_cell(student, {}, 1)
+    assert cell.outputs == []
 
 
 def test_feedback_of_the_graded_class_holds_no_hidden_test(graded):

@@ -120,7 +120,7 @@ def test_deleted_test_cell_is_restored_and_graded(graded):
     """A student who deletes a test cell is graded on the instructor's copy."""
     scores = graded.scores("deleted-test", "lab1", "01_single_neuron")
     assert scores["test_relu"] == (2.0, 2.0)
-    from utils.report import gradebook
+    from utils.grader.report import gradebook
     with gradebook(graded.course) as gb:
         nb = gb.find_submission_notebook("01_single_neuron", "lab1", "deleted-test")
         assert not nb.needs_manual_grade

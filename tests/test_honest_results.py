@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from conftest import KIT, small_course
-from utils import grading, report
+from utils import grading
+from utils.grader import report
 from utils.submissions import fill_answers, solution_answers, write_submission
 
 NOTEBOOK = "01_single_neuron"

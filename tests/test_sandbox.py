@@ -9,8 +9,9 @@ import nbformat
 import pytest
 
 from conftest import KIT, small_course
-from utils import grading, sandbox
-from utils.report import cell_scores
+from utils import grading
+from utils.grader import sandbox
+from utils.grader.report import cell_scores
 from utils.submissions import fill_answers, solution_answers, write_submission
 
 NOTEBOOK = "01_single_neuron"

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import small_course
 from utils import grading
-from utils.report import cell_scores
+from utils.grader.report import cell_scores
 from utils.submissions import fill_answers, grade_id, solution_answers, write_submission
 
 NOTEBOOK = "01_single_neuron"

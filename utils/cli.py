@@ -10,7 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import grading, report
+from . import grading
+from .grader import report
 from .course import KIT_ROOT, Course, CourseError, prepare_environment
 
 EXIT_OK, EXIT_NOT_GRADED, EXIT_ERROR = 0, 1, 2
@@ -51,7 +52,7 @@ def _summarise(outcomes):
 
 def _sandbox(args, refuse=True):
     """Grade in a sandbox, or say clearly why not; ``--no-sandbox`` opts out."""
-    from . import sandbox
+    from .grader import sandbox
     if args.no_sandbox:
         os.environ["NN_KIT_SANDBOX"] = "off"
         print("WARNING: grading without a sandbox: students' code runs with your rights.")

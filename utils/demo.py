@@ -18,7 +18,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import grading, report
+from . import grading
+from .grader import report
 from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
 from .selftest import reference_problems
 from .submissions import synthetic_class, write_submission

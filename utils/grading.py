@@ -7,6 +7,8 @@ the rest of the class: it is returned as that student's :class:`Outcome`.
 """
 import json
 import os
+import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +16,8 @@ from pathlib import Path
 import nbformat
 
 from .course import CourseError, copy_student_modules
-from .execution import stopped_cells
-from .guard import tampering_notes
+from .grader import intake
+from .grader.execute import flagged_cells, stopped_cells
 
 GRADED = "graded"
 FAILED = "not graded"
@@ -29,13 +31,6 @@ def _last_error_line(result):
         if "ERROR" in line or "Error" in line or "Exception" in line:
             return line.split("] ", 1)[-1]
     return lines[-1] if lines else "nbgrader gave no reason"
-
-
-def _validator(course, invert=False):
-    from nbgrader.validator import Validator
-    validator = Validator(config=course.config())
-    validator.invert = invert
-    return validator
 
 
 def _cell_names(cells):
@@ -84,64 +79,44 @@ def _each(course, work, args, items, jobs, done=lambda item, result: None):
 
 # -- release --------------------------------------------------------------
 
-def _validate_notebook(course, invert, path):
-    return _validator(course, invert).validate(str(path))
+def validate_release(course, assignment, jobs=1, progress=print):
+    """Grade the solutions and the untouched release; return the problems found.
 
-
-def _validate_all(course, paths, invert, jobs):
-    """``{path: nbgrader validation result}``, ``jobs`` notebooks at a time."""
-    results = _each(course, _validate_notebook, (invert,), paths, jobs)
-    for path, result in results.items():
-        if isinstance(result, Exception):
-            raise CourseError(f"could not validate {path.name}: {result}")
-    return results
-
-
-def validate_source(course, assignment, jobs=1, progress=print):
-    """Run every source notebook with its solutions; return the problems found.
-
-    A source notebook must pass every one of its tests: otherwise a correct
-    student answer could not get full marks.
+    The source must pass every one of its tests (otherwise a correct student
+    answer could not get full marks) and the untouched release must fail
+    every one (otherwise a student would get points for nothing).  Both are
+    graded the way students are, in a scratch course, since test cells run in
+    the grader and not in a kernel of their own.
     """
+    from .course import make_scratch_course
+    from .selftest import reference_problems
+    from .submissions import synthetic_class, write_submission
     course.check_assignment(assignment)
-    names = course.notebooks(assignment)
-    progress(f"  validating the source of {assignment}: {', '.join(names)}")
-    paths = [course.source / assignment / f"{n}.ipynb" for n in names]
-    problems = []
-    for path, result in _validate_all(course, paths, False, jobs).items():
-        for kind in ("type_changed", "changed", "failed"):
-            for cell in result.get(kind, []):
-                detail = cell.get("raw_error", "").strip().splitlines()
-                problems.append(f"{assignment}/{path.stem}: a test {kind.replace('_', ' ')} "
-                                f"with the solutions: {_cell_names([cell])[0]!r}"
-                                + (f": {detail[-1]}" if detail else ""))
-    return problems
-
-
-def check_release_fails(course, assignment, jobs=1, progress=print):
-    """Run every released notebook untouched; return the tests that pass.
-
-    An untouched release must fail every test, or a student would get
-    points for nothing.
-    """
-    progress(f"  checking that the untouched release of {assignment} earns nothing")
-    paths = [course.release / assignment / f"{n}.ipynb" for n in course.notebooks(assignment)]
-    problems = []
-    for path, result in _validate_all(course, paths, True, jobs).items():
-        for cell in result.get("passed", []):
-            problems.append(f"{assignment}/{path.stem}: this test passes on the untouched "
-                            f"release: {_cell_names([cell])[0]!r}")
-    return problems
+    progress(f"  checking {assignment}: the solutions earn every point, the untouched "
+             "release none")
+    with tempfile.TemporaryDirectory(prefix="nn-kit-validate-") as scratch:
+        trial = make_scratch_course(course, os.path.join(scratch, "course"))
+        for other in trial.assignments():
+            if other != assignment:
+                shutil.rmtree(trial.source / other)
+        release(trial, assignment, validate=False, progress=lambda *_: None)
+        students, _ = synthetic_class(trial, assignment, mistake_students=0,
+                                      alternative_students=0)
+        for student in ("correct", "blank"):
+            write_submission(trial, student, assignment, students[student])
+        outcomes = autograde(trial, assignment, jobs=jobs, progress=lambda *_: None)
+        problems = [f"{o.student}: not graded: {o.message}" for o in outcomes if not o.graded]
+        return problems + reference_problems(trial, assignment)
 
 
 def release(course, assignment, validate=True, jobs=None, progress=print):
-    """Validate the source, generate ``release/<assignment>`` and check it."""
+    """Generate ``release/<assignment>``, after checking that its tests are right."""
     course.check_assignment(assignment)
     jobs = default_jobs() if jobs is None else jobs
     if validate:
-        problems = validate_source(course, assignment, jobs, progress)
+        problems = validate_release(course, assignment, jobs, progress)
         if problems:
-            raise CourseError("the source does not pass its own tests:\n  "
+            raise CourseError("the tests of the source are not right:\n  "
                               + "\n  ".join(problems))
     progress(f"  generating release/{assignment} ...")
     result = course.api().generate_assignment(assignment, force=True, create=True)
@@ -149,11 +124,6 @@ def release(course, assignment, validate=True, jobs=None, progress=print):
         raise CourseError(f"nbgrader could not generate {assignment}: "
                           f"{_last_error_line(result)}")
     copy_student_modules(course.release / assignment)
-    if validate:
-        problems = check_release_fails(course, assignment, jobs, progress)
-        if problems:
-            raise CourseError("the release gives points for nothing:\n  "
-                              + "\n  ".join(problems))
     return course.release / assignment
 
 
@@ -197,17 +167,16 @@ def grade_ids(course, assignment, notebook):
             if "nbgrader" in c.metadata and "grade_id" in c.metadata.nbgrader}
 
 
-def inspect_submission(course, assignment, student):
-    """Sort a student's notebooks into gradable, broken and missing ones.
+def inspect_submission(course, assignment, folder):
+    """Sort the notebooks of a submission (already taken in) into gradable, broken, missing.
 
     Returns ``(gradable, problems, missing)``: names that can be graded, a
     ``{name: reason}`` dictionary of notebooks that cannot, and names that
     were not submitted at all.
     """
-    folder = course.submitted / student / assignment
     gradable, problems, missing = [], {}, []
     for name in course.notebooks(assignment):
-        path = folder / f"{name}.ipynb"
+        path = Path(folder) / f"{name}.ipynb"
         if not path.is_file():
             missing.append(name)
             continue
@@ -275,19 +244,47 @@ def forget_scores(course, assignment, student, notebooks):
 
 
 def grade_student(course, assignment, student):
-    """Autograde one student's submission; return its :class:`Outcome`."""
-    gradable, problems, missing = inspect_submission(course, assignment, student)
-    forget_scores(course, assignment, student, list(problems))
-    if not gradable:
-        reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
-        return Outcome(student, assignment, FAILED, reason, problems, missing)
-    api = course.api()
-    result = _run_autograde(api, assignment, student, gradable if problems else None)
+    """Autograde one student's submission; return its :class:`Outcome`.
+
+    The submission folder is read once, by :func:`utils.grader.intake.take_in`,
+    into a private copy; nbgrader grades that copy.
+    """
+    try:
+        intake.check_name("student id", student)
+    except intake.IntakeError as err:
+        return Outcome(student, assignment, FAILED, str(err))
+    private = tempfile.mkdtemp(prefix="nn-kit-intake-")
+    try:
+        copy = os.path.join(private, student, assignment)
+        os.makedirs(os.path.dirname(copy))
+        try:
+            refused = intake.take_in(str(course.submitted / student / assignment), copy)
+        except OSError as err:
+            return Outcome(student, assignment, FAILED,
+                           f"the submission folder cannot be read: {intake.safe_text(err)}")
+        gradable, problems, missing = inspect_submission(course, assignment, copy)
+        for line in refused:
+            name = line.split(" ", 1)[0].split(":", 1)[0]
+            if name.endswith(".ipynb") and "/" not in name:
+                problems[name[:-len(".ipynb")]] = line
+                missing = [m for m in missing if f"{m}.ipynb" != name]
+        forget_scores(course, assignment, student, list(problems))
+        if not gradable:
+            reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
+            return Outcome(student, assignment, FAILED, reason, problems, missing)
+        api = course.api()
+        api.coursedir.submitted_directory = private
+        result = _run_autograde(api, assignment, student, gradable if problems else None)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     if not result["success"]:
         forget_scores(course, assignment, student, gradable)
         return Outcome(student, assignment, FAILED, _last_error_line(result),
                        problems, missing)
-    notes = list(problems.values()) + stopped_kernel_notes(course, assignment, student)
+    notes = list(problems.values())
+    notes += [f"left out: {line}" for line in refused
+              if not line.split(" ", 1)[0].split(":", 1)[0].endswith(".ipynb")]
+    notes += stopped_kernel_notes(course, assignment, student)
     if missing:
         notes.append(f"not submitted (scored 0): {_names(missing)}")
     return Outcome(student, assignment, GRADED, "; ".join(notes), problems, missing)
@@ -308,7 +305,7 @@ def stopped_kernel_notes(course, assignment, student):
         nb = nbformat.read(str(path), as_version=4)
         for number, first in stopped_cells(nb):
             notes.append(f"{path.stem}: cell {number} ({first!r}) stopped the kernel")
-        for number, report in tampering_notes(nb):
+        for number, report in flagged_cells(nb):
             notes.append(f"TAMPERING in {path.stem}, cell {number}: {report.split(';')[0]}")
     return notes
 
@@ -346,8 +343,10 @@ def autograde(course, assignment, students=None, jobs=1, progress=print):
         if isinstance(outcome, Exception):   # a crashed worker must not stop the class
             outcome = Outcome(student, assignment, FAILED, f"grading crashed: {outcome}")
         outcomes[student] = outcome
-        line = f"  [{len(outcomes)}/{len(students)}] {student} / {assignment}: {outcome.status}"
-        progress(line + (f" ({outcome.message})" if outcome.message else ""))
+        line = (f"  [{len(outcomes)}/{len(students)}] {intake.safe_text(student)} / "
+                f"{assignment}: {outcome.status}")
+        progress(line + (f" ({intake.safe_text(outcome.message, 2000)})"
+                         if outcome.message else ""))
 
     outcomes = {}
     _each(course, grade_student, (assignment,), students, jobs, report)

@@ -9,7 +9,8 @@ and prints a score matrix with a verdict for every variant.
 import shutil
 from pathlib import Path
 
-from . import grading, report
+from . import grading
+from .grader import report
 from .course import KIT_ROOT, Course
 from .course import make_scratch_course
 from .submissions import synthetic_class, write_submission

@@ -1,23 +1,20 @@
-"""A watch on what the tests rely on, inside the grading kernel (instructor only).
+"""A watch on what the notebooks rely on, inside the grading kernel: flags only.
 
-A submission could make every test pass without solving anything, by
-replacing what the tests call: ``np.allclose = lambda *a, **k: True``, a
-redefined ``check_close``, a patched builtin.  The course configuration loads
-this module when a grading kernel starts; :func:`install` then
+Verdicts are decided outside the kernel (see :mod:`utils.grader.verdict`), so
+nothing a submission replaces in its own interpreter can change a score.  A
+submission that tries (``np.allclose = lambda *a, **k: True``, a redefined
+check helper, a patched builtin) still deserves the instructor's attention:
+the course configuration loads this module when a grading kernel starts, and
+:func:`install` then
 
 - remembers every public function of NumPy, every builtin and every check
   helper of :mod:`utils.checks`;
-- after each cell, compares them with what is there now.  Anything replaced
-  is put back, and the cell gets a line on stderr that starts with
-  :data:`MARKER` and says what was replaced.
+- after each student cell, compares them with what is there now, puts back
+  what was replaced and writes a line that starts with :data:`MARKER`.
 
-nbgrader gives a test cell with stderr output no points, so a test during
-which something was replaced earns nothing; tests after it run against the
-real functions again.  The grader also asks (:func:`check_now`) right after every test
-cell, which catches a replacement made by the student's code while the test
-ran even if this watch itself was switched off; that test then earns nothing.
-The grader finds the marker in the graded notebook and flags the submission
-for the instructor (:func:`tampering_notes`).
+The grader also asks (:func:`check_now`) after every test.  Either report
+becomes a TAMPERING flag in the score table; student code can silence this
+watch, but that only removes a flag, never adds a point.
 """
 import builtins
 import sys
@@ -43,7 +40,7 @@ _STDERR = []
 
 def _watched():
     """``{(label, owner, name): object}`` of everything protected."""
-    from . import checks
+    from .. import checks
     items = {("np", np, name): value for name, value in vars(np).items()
              if not name.startswith("_") and callable(value)}
     items.update({("builtins", builtins, name): getattr(builtins, name) for name in BUILTINS})
@@ -55,7 +52,7 @@ def _watched():
 def replaced():
     """Put back everything replaced since :func:`install`; say what it was."""
     from IPython import get_ipython
-    from . import checks
+    from .. import checks
     found = []
     for (label, owner, name), original in _OBJECTS.items():
         if vars(owner).get(name) is not original:
@@ -93,7 +90,7 @@ def check_now():
 def install():
     """Take the snapshot and watch every cell from now on (grading kernels only)."""
     from IPython import get_ipython
-    from . import checks
+    from .. import checks
     shell = get_ipython()
     if shell is None or _OBJECTS:
         return
@@ -102,15 +99,3 @@ def install():
                   if hasattr(getattr(checks, name), "__code__")})
     _STDERR.append(sys.stderr)
     shell.events.register("post_run_cell", _after_cell)
-
-
-def tampering_notes(nb):
-    """``[(cell number, report)]`` of the guard's reports in a graded notebook."""
-    found = []
-    for number, cell in enumerate(nb.cells, 1):
-        for output in cell.get("outputs", []):
-            text = output.get("text", "") or output.get("evalue", "")
-            for line in text.splitlines():
-                if line.startswith(MARKER):
-                    found.append((number, line[len(MARKER):].strip()))
-    return found

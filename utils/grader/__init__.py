@@ -1,0 +1,17 @@
+"""What only the instructor's machine runs: grading.  Never ships to students.
+
+One concern a module, in the order a submission meets them:
+
+- :mod:`.intake`    a submission folder is hostile data: regular files only,
+  names checked, copied privately before anything reads it;
+- :mod:`.sandbox`   the clean room a grading kernel runs in;
+- :mod:`.execute`   student cells in the kernel, test cells in the grader;
+- :mod:`.remote`, :mod:`.agent`, :mod:`.wire`  the grader's requests to the
+  kernel and the plain data that comes back;
+- :mod:`.verdict`   a test cell run in the grading process, and its outcome;
+- :mod:`.guard`     in-kernel watch for replaced functions (flags only);
+- :mod:`.sanitize`  clean-up of submitted notebooks before grading;
+- :mod:`.feedback`  feedback from verdicts and the student's own work;
+- :mod:`.report`    score tables and grades.csv from the gradebook;
+- :mod:`.reference` the reference answers the tests compare with.
+"""

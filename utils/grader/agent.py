@@ -1,0 +1,162 @@
+"""The kernel side of grading: answer the grader's requests, decide nothing.
+
+While a test cell is graded, its code runs in the grading process, not in
+the student's kernel.  Each time that code needs the student's work (call a
+function, read an attribute, iterate a loader), the grader sends one request
+here through the kernel's ordinary execute channel; :func:`serve` carries it
+out and leaves the answer, as plain data (:mod:`utils.grader.wire`), in
+:data:`REPLY` for the grader to read.
+
+Nothing here is trusted by the grader: student code runs first in this
+interpreter and may replace this module.  It can then only change the values
+the grader receives, and values are what the grader judges.
+"""
+import builtins
+import json
+import warnings
+
+import numpy as np
+
+from . import wire
+
+#: The last answer, as JSON text, read by the grader after each request.
+REPLY = ""
+
+_OBJECTS = {}          # handle number -> object kept for the grader
+_LENT = {}             # name -> what the notebook had there before a loan
+_ABSENT = object()
+_COUNTER = [0]
+
+
+def _namespace():
+    from IPython import get_ipython
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else vars(__import__("__main__"))
+
+
+def _keep(obj):
+    _COUNTER[0] += 1
+    _OBJECTS[_COUNTER[0]] = obj
+    return {"R": [_COUNTER[0], type(obj).__name__]}
+
+
+def _shipped(body, decode, memo):
+    """Rebuild a function or class the grader sent as source code."""
+    names = {"__builtins__": builtins, "np": np}
+    for name, value in body["globals"]:
+        names[name] = decode(value)
+    exec(compile(body["source"], f"<grader: {body['name']}>", "exec"), names)  # noqa: S102
+    return names[body["name"]]
+
+
+def _decoder():
+    memo = {}
+
+    def tagged(tag, body, decode):
+        if tag == "R":
+            return _OBJECTS[body[0]]
+        if tag == "M":                       # first sight of a shared object
+            memo[body[0]] = value = decode(body[1])
+            return value
+        if tag == "m":                       # the same object again
+            return memo[body]
+        if tag == "C":
+            return _shipped(body, decode, memo)
+        if tag == "O":                       # an instance of a shipped class
+            cls = decode(body[0])
+            obj = cls.__new__(cls)
+            obj.__dict__.update(decode(body[1]))
+            return obj
+        if tag == "G":
+            state = decode(body)
+            generator = np.random.Generator(getattr(np.random, state["bit_generator"])())
+            generator.bit_generator.state = state
+            return generator
+        if tag == "mod":
+            return __import__(body)
+        raise wire.WireError(f"unknown request part {tag}")
+    return tagged
+
+
+def _call(target, args, kwargs, quiet):
+    if not quiet:
+        return target(*args, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            return target(*args, **kwargs)
+
+
+def _after(values):
+    """What mutable arguments hold after a call, for the grader to compare."""
+    return {key: value for key, value in values.items()
+            if type(value) in (np.ndarray, dict, list)}
+
+
+def _dispatch(request, decode):
+    op = request["op"]
+    if op == "name":
+        namespace = _namespace()
+        if request["name"] not in namespace:
+            raise NameError(f"name {request['name']!r} is not defined")
+        return namespace[request["name"]], None
+    if op == "call":
+        target = decode(request["target"])
+        args = decode(request["args"])
+        kwargs = decode(request["kwargs"])
+        value = _call(target, args, kwargs, request.get("quiet"))
+        after = _after({**{str(i): a for i, a in enumerate(args)},
+                        **{f"kw:{k}": v for k, v in kwargs.items()}})
+        return value, after
+    target = decode(request["target"]) if "target" in request else None
+    if op == "getattr":
+        return getattr(target, request["name"]), None
+    if op == "setattr":
+        setattr(target, request["name"], decode(request["value"]))
+        return None, None
+    if op == "len":
+        return len(target), None
+    if op == "iter":
+        return iter(target), None
+    if op == "next":
+        return next(target), None
+    if op == "getitem":
+        return target[decode(request["key"])], None
+    if op == "lend":
+        namespace = _namespace()
+        for name, value in decode(request["names"]).items():
+            _LENT.setdefault(name, namespace.get(name, _ABSENT))
+            namespace[name] = value
+        return None, None
+    if op == "restore":
+        namespace = _namespace()
+        for name, value in _LENT.items():
+            if value is _ABSENT:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+        _LENT.clear()
+        _OBJECTS.clear()
+        return None, None
+    raise ValueError(f"unknown request {op!r}")
+
+
+def serve(text):
+    """Carry out one request of the grader; leave the answer in :data:`REPLY`."""
+    global REPLY
+    REPLY = ""
+    request = json.loads(text)
+    reply = {"nonce": request["nonce"]}
+    try:
+        tagged = _decoder()                      # one per request: shared objects stay shared
+        value, after = _dispatch(request, lambda v: wire.from_plain(v, tagged))
+        reply["value"] = wire.to_plain(value, _keep)
+        if after:
+            reply["after"] = wire.to_plain(after, _keep)
+    except BaseException as err:  # noqa: BLE001 - every failure is reported, as data
+        reply.pop("value", None)
+        reply["error"] = [type(err).__name__, str(err)[:4000]]
+    try:
+        REPLY = json.dumps(reply, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as err:
+        REPLY = json.dumps({"nonce": request["nonce"], "error": ["ValueError", str(err)]})

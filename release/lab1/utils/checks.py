@@ -27,14 +27,23 @@ __all__ = [
 
 
 class CheckFailed(AssertionError):
-    """A check in a notebook test failed; the message says why."""
+    """A check in a notebook test failed; the message says why.
+
+    ``kind`` names what was wrong (``"type"``, ``"shape"``, ``"values"``,
+    ``"nan"``, ``"unchanged"``, ``"missing"``, ``"raised"``, ``"warning"``),
+    ``subject`` what was checked, and for values ``got`` and ``expected``.
+    """
+
+    def __init__(self, message, kind="values", subject="", got=None, expected=None):
+        super().__init__(message)
+        self.kind, self.subject, self.got, self.expected = kind, subject, got, expected
 
 
-def _fail(message, hint=None, cause=None):
+def _fail(message, hint=None, cause=None, **details):
     __tracebackhide__ = True
     if hint:
         message = f"{message}\n{hint}"
-    raise CheckFailed(message) from cause
+    raise CheckFailed(message, **details) from None if cause is None else cause
 
 
 def describe(value):
@@ -74,9 +83,11 @@ def check_array(name, value, shape=None, hint=None):
     __tracebackhide__ = True
     if not isinstance(value, np.ndarray):
         _fail(f"{name} should be a NumPy array, but it is {describe(value)}.",
-              hint or "Build the result with NumPy operations or wrap it in np.array(...).")
+              hint or "Build the result with NumPy operations or wrap it in np.array(...).",
+              kind="type", subject=name)
     if not np.issubdtype(value.dtype, np.number) and value.dtype != np.bool_:
-        _fail(f"{name} should hold numbers, but its dtype is {value.dtype}.", hint)
+        _fail(f"{name} should hold numbers, but its dtype is {value.dtype}.", hint,
+              kind="type", subject=name)
     if shape is not None:
         check_shape(name, value, shape, hint)
 
@@ -90,7 +101,8 @@ def check_shape(name, value, expected_shape, hint=None):
         guess = _shape_hint(got, expected_shape)
         lines = [h for h in (guess, hint) if h]
         _fail(f"{name} should have shape {expected_shape}, but it has shape {got}.",
-              "\n".join(lines) or None)
+              "\n".join(lines) or None, kind="shape", subject=name, got=got,
+              expected=expected_shape)
 
 
 def check_scalar(name, value, hint=None):
@@ -103,7 +115,8 @@ def check_scalar(name, value, hint=None):
         if hint is None and isinstance(value, np.ndarray) and value.size == 1:
             hint = ("You have an array with one entry: take the number out "
                     "with .item() or float(...).")
-        _fail(f"{name} should be a single number, but it is {describe(value)}.", hint)
+        _fail(f"{name} should be a single number, but it is {describe(value)}.", hint,
+              kind="type", subject=name)
 
 
 def _first_difference(got, expected, rtol, atol):
@@ -130,15 +143,18 @@ def check_close(name, value, expected, rtol=1e-6, atol=1e-9, hint=None):
     got = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
         _fail(f"{name} contains inf or nan: {got!r}.",
-              hint or "Look for a division by zero or an overflowing np.exp.")
+              hint or "Look for a division by zero or an overflowing np.exp.",
+              kind="nan", subject=name)
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         count, index, g, e = _first_difference(got, expected, rtol, atol)
         if expected.ndim == 0:
-            _fail(f"{name} should be {e:.10g}, but it is {g:.10g}.", hint)
+            _fail(f"{name} should be {e:.10g}, but it is {g:.10g}.", hint,
+                  subject=name, got=got, expected=expected)
         where = f" at index {index}" if index else ""
         of = f" ({count} of {expected.size} entries differ)" if expected.size > 1 else ""
         _fail(f"{name} has the right shape but wrong values{of}: "
-              f"expected {e:.10g}{where}, got {g:.10g}.", hint)
+              f"expected {e:.10g}{where}, got {g:.10g}.", hint,
+              subject=name, got=got, expected=expected)
 
 
 def check_equal(name, value, expected, hint=None):
@@ -150,10 +166,10 @@ def check_equal(name, value, expected, hint=None):
             count, index, g, e = _first_difference(
                 np.asarray(value, float), expected.astype(float), 0, 0)
             _fail(f"{name} has {count} wrong entries: expected {e:.6g} at index "
-                  f"{index}, got {g:.6g}.", hint)
+                  f"{index}, got {g:.6g}.", hint, subject=name)
         return
     if value != expected:
-        _fail(f"{name} should be {expected!r}, but it is {value!r}.", hint)
+        _fail(f"{name} should be {expected!r}, but it is {value!r}.", hint, subject=name)
 
 
 def check_unchanged(name, before, after, hint=None):
@@ -163,7 +179,8 @@ def check_unchanged(name, before, after, hint=None):
         _fail(f"{name} was changed by your function: it should compute a new "
               "array and leave its input as it was.",
               hint or "Copy first (Z = Z.copy()) or use an expression such as "
-                      "np.maximum(...) that builds a new array.")
+                      "np.maximum(...) that builds a new array.",
+              kind="unchanged", subject=name)
 
 
 def _argument_names(name, count):
@@ -187,12 +204,14 @@ def call(name, func, *args, **kwargs):
         return func(*args, **kwargs)
     except NotImplementedError as err:
         _fail(f"{name} is not written yet: replace `raise NotImplementedError()` "
-              "with your code and run its cell again.", cause=err)
+              "with your code and run its cell again.", cause=err, kind="missing",
+              subject=name)
     except Exception as err:  # any error in student code becomes a clear failure
         given = "; ".join(f"{n} is {describe(a)}"
                           for n, a in zip(_argument_names(name, len(args)), args))
         _fail(f"{name} raised {type(err).__name__}: {err}",
-              f"It was called with: {given}." if given else None, cause=err)
+              f"It was called with: {given}." if given else None, cause=err,
+              kind="raised", subject=name, got=type(err).__name__)
 
 
 def run_quietly(name, func, *args, **kwargs):
@@ -212,7 +231,8 @@ def run_quietly(name, func, *args, **kwargs):
                 _fail(f"{name} triggered a NumPy warning: {err}.",
                       "Some intermediate value overflowed or divided by zero. "
                       "Rewrite the formula so that np.exp only ever sees "
-                      "numbers that are not large and positive.")
+                      "numbers that are not large and positive.",
+                      kind="warning", subject=name)
 
 
 def passed(what="All visible checks"):

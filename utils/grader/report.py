@@ -90,6 +90,15 @@ def score_table(course, assignment, outcomes):
                       "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines])
 
 
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ or control
+    character would make it run the cell as a formula."""
+    text = str(value)
+    if text and (text[0] in "=+-@" or not text[0].isprintable()):
+        return "'" + text
+    return text
+
+
 def write_grades_csv(course, outcomes, path):
     """Write one CSV row per student and notebook; return the number of rows."""
     count = 0
@@ -98,8 +107,9 @@ def write_grades_csv(course, outcomes, path):
         writer.writerow(["student", "assignment", "notebook", "score", "max_score", "status"])
         for outcome in outcomes:
             for name, score, max_score, status in notebook_rows(course, outcome):
-                writer.writerow([outcome.student, outcome.assignment, name,
+                writer.writerow([spreadsheet_safe(outcome.student), outcome.assignment, name,
                                  "" if score is None else f"{score:g}",
-                                 "" if max_score is None else f"{max_score:g}", status])
+                                 "" if max_score is None else f"{max_score:g}",
+                                 spreadsheet_safe(status)])
                 count += 1
     return count

@@ -263,11 +263,10 @@ def grade_student(course, assignment, student):
             return Outcome(student, assignment, FAILED,
                            f"the submission folder cannot be read: {intake.safe_text(err)}")
         gradable, problems, missing = inspect_submission(course, assignment, copy)
-        for line in refused:
-            name = line.split(" ", 1)[0].split(":", 1)[0]
-            if name.endswith(".ipynb") and "/" not in name:
-                problems[name[:-len(".ipynb")]] = line
-                missing = [m for m in missing if f"{m}.ipynb" != name]
+        for path, why in refused.items():
+            if path.endswith(".ipynb") and path[:-len(".ipynb")] in course.notebooks(assignment):
+                problems[path[:-len(".ipynb")]] = why
+                missing = [m for m in missing if f"{m}.ipynb" != path]
         forget_scores(course, assignment, student, list(problems))
         if not gradable:
             reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
@@ -282,8 +281,8 @@ def grade_student(course, assignment, student):
         return Outcome(student, assignment, FAILED, _last_error_line(result),
                        problems, missing)
     notes = list(problems.values())
-    notes += [f"left out: {line}" for line in refused
-              if not line.split(" ", 1)[0].split(":", 1)[0].endswith(".ipynb")]
+    notes += [f"left out: {why}" for path, why in refused.items()
+              if path[:-len(".ipynb")] not in problems]
     notes += stopped_kernel_notes(course, assignment, student)
     if missing:
         notes.append(f"not submitted (scored 0): {_names(missing)}")

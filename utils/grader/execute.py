@@ -16,7 +16,6 @@
   loops through the interrupt, that cell loses its points: the kernel is
   restarted, every earlier student cell runs again, and grading goes on.
 """
-import asyncio
 import ast
 import copy
 import os

@@ -47,13 +47,13 @@ def check_name(kind, name):
 def scan(folder):
     """``(files, problems)`` of a submission folder, without following anything.
 
-    ``files`` are the relative paths of the regular files to keep; each of
-    ``problems`` is one line saying what was refused and why.
+    ``files`` are the relative paths of the regular files to keep;
+    ``problems`` maps each refused path to one line saying why.
     """
-    files, problems, total = [], [], 0
+    files, problems, total = [], {}, 0
     top = os.lstat(folder)
     if not stat.S_ISDIR(top.st_mode):
-        return [], [f"{os.path.basename(folder)} is not a folder (a link or a file)"]
+        return [], {"": f"{os.path.basename(folder)} is not a folder (a link or a file)"}
     pending = [("", 0)]
     while pending:
         relative, depth = pending.pop()
@@ -65,24 +65,24 @@ def scan(folder):
                 info = entry.stat(follow_symlinks=False)
                 shown = safe_text(path)
                 if stat.S_ISLNK(info.st_mode):
-                    problems.append(f"{shown} is a symbolic link: not read")
+                    problems[path] = f"{shown} is a symbolic link: not read"
                 elif not NAME.match(entry.name):
-                    problems.append(f"{shown}: file names may hold letters, digits and "
-                                    "_ . @ - only: not read")
+                    problems[path] = (f"{shown}: file names may hold letters, digits and "
+                                     "_ . @ - only: not read")
                 elif stat.S_ISDIR(info.st_mode):
                     if depth >= MAX_DEPTH:
-                        problems.append(f"{shown}: folders nested too deeply: not read")
+                        problems[path] = f"{shown}: folders nested too deeply: not read"
                     else:
                         pending.append((path, depth + 1))
                 elif not stat.S_ISREG(info.st_mode):
-                    problems.append(f"{shown} is not a regular file (a pipe, socket or "
-                                    "device): not read")
+                    problems[path] = (f"{shown} is not a regular file (a pipe, socket or "
+                                     "device): not read")
                 elif info.st_size > MAX_FILE_BYTES:
-                    problems.append(f"{shown} is larger than {MAX_FILE_BYTES // 2 ** 20} MiB: "
-                                    "not read")
+                    problems[path] = (f"{shown} is larger than {MAX_FILE_BYTES // 2 ** 20} MiB: "
+                                     "not read")
                 elif len(files) >= MAX_FILES or total + info.st_size > MAX_TOTAL_BYTES:
-                    problems.append(f"{shown}: the submission holds too many files or bytes: "
-                                    "not read")
+                    problems[path] = (f"{shown}: the submission holds too many files or bytes: "
+                                     "not read")
                 else:
                     files.append(path)
                     total += info.st_size
@@ -113,7 +113,7 @@ def _copy_regular(source, destination):
 def take_in(folder, target):
     """Copy the submission at ``folder`` into the new folder ``target``.
 
-    Returns the list of problems (files left behind, and why).
+    Returns ``{relative path: why}`` of the files left behind.
     """
     files, problems = scan(folder)
     os.makedirs(target, exist_ok=False)
@@ -121,7 +121,7 @@ def take_in(folder, target):
         try:
             _copy_regular(os.path.join(folder, relative), os.path.join(target, relative))
         except (IntakeError, OSError) as err:
-            problems.append(f"{safe_text(relative)}: {safe_text(err)}: not read")
+            problems[relative] = f"{safe_text(relative)}: {safe_text(err)}: not read"
     return problems
 
 
@@ -138,12 +138,12 @@ class GuardedAutograde(Autograde):
             check_name("student id", student_id)
             _, problems = scan(self._format_source(assignment_id, student_id))
         except OSError as err:
-            problems = [f"the submission folder cannot be read: {safe_text(err)}"]
+            problems = {"": f"the submission folder cannot be read: {safe_text(err)}"}
         except IntakeError as err:
-            problems = [str(err)]
+            problems = {"": str(err)}
         if problems:
             message = (f"{safe_text(student_id)}/{safe_text(assignment_id)} not graded: "
-                       + "; ".join(problems[:5]))
+                       + "; ".join(list(problems.values())[:5]))
             self.log.error(message)
             raise NbGraderException(message)
         super().init_assignment(assignment_id, student_id)

@@ -15,7 +15,6 @@ import ast
 import builtins
 import contextlib
 import io
-import sys
 import traceback
 from dataclasses import dataclass
 
@@ -272,9 +271,12 @@ def feedback(err, hidden):
             return str(err)
         if isinstance(err, AssertionError):
             return str(err).splitlines()[0] if str(err) else "A check failed."
-        if getattr(err, "from_student", False) or isinstance(err, remote.StudentError):
-            return (f"your code raised {type(err).__name__ if not isinstance(err, remote.StudentError) else str(err).split(':')[0]}: "
-                    "run this test in your notebook to see the message.")
+        if isinstance(err, remote.StudentError):
+            return (f"your code raised {str(err).split(':')[0]}: run this test in your "
+                    "notebook to see the message.")
+        if getattr(err, "from_student", False):
+            return (f"your code raised {type(err).__name__}: run this test in your "
+                    "notebook to see the message.")
         return f"The test stopped with {type(err).__name__}: {err}"
     what = _KIND_WORDS.get(kind, "a hidden check failed")
     if isinstance(err, NameError):

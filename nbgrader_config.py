@@ -104,17 +104,31 @@ c.Exchange.path_includes_course = True
 # environment, capped memory, CPU, processes, files and disk (see
 # utils/grader/sandbox.py).  NN_KIT_SANDBOX=off turns it off; the kit's
 # commands refuse to grade without a sandbox unless told --no-sandbox.
-_RUNTIME = tempfile.mkdtemp(prefix="nn-kit-")
-os.chmod(_RUNTIME, 0o711)      # the kernels' own users pass through to the kit files
-atexit.register(shutil.rmtree, _RUNTIME, True)
+# The kernel-side kit files and the sandbox's kernel spec live in one private
+# folder per grading run: made by the first process that loads this file,
+# shared with the worker processes it starts (NN_KIT_RUNTIME), removed when
+# that first process exits.
+_RUNTIME = os.environ.get("NN_KIT_RUNTIME", "")
+try:
+    _info = os.lstat(_RUNTIME) if _RUNTIME else None
+except OSError:
+    _info = None
+if _info is None or _info.st_uid != os.getuid() or _info.st_mode & 0o777 != 0o700 \
+        or not os.path.isdir(_RUNTIME):
+    _RUNTIME = tempfile.mkdtemp(prefix="nn-kit-")
+    os.environ["NN_KIT_RUNTIME"] = _RUNTIME
+    _MAKER = os.getpid()
+    atexit.register(lambda: os.getpid() == _MAKER and shutil.rmtree(_RUNTIME, True))
 if os.environ.get("NN_KIT_SANDBOX", "on") != "off":
     from utils.grader import sandbox  # noqa: E402
 
     _ok, _why = sandbox.available()
     if _ok:
-        _kit = sandbox.kernel_files(os.path.join(_RUNTIME, "kit"))
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            p for p in (sandbox.kernel_spec(os.path.join(_RUNTIME, "spec"), _kit),
-                        os.environ.get("JUPYTER_PATH")) if p)
+        _spec = os.path.join(_RUNTIME, "spec")
+        if not os.path.isdir(_spec):
+            sandbox.kernel_spec(_spec, sandbox.kernel_files(os.path.join(_RUNTIME, "kit")))
+        if _spec not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(
+                p for p in (_spec, os.environ.get("JUPYTER_PATH")) if p)
     else:
         print(f"WARNING: grading kernels are NOT sandboxed: {_why}", file=sys.stderr)

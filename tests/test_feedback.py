@@ -2,6 +2,7 @@
 import re
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
@@ -38,7 +39,7 @@ def _failure(name, got, expected):
 
 
 def test_hidden_failure_says_in_words_what_went_wrong():
-    err = _failure("f(x) with L=5 for a fresh x", [-1.0, 2.0, -3.5], [1.0, -2.0, 3.5])
+    err = _failure("f(x) with L=5 for a fresh x", np.array([-1.0, 2.0, -3.5]), np.array([1.0, -2.0, 3.5]))
     text = feedback(err, hidden=True)
     assert "3.5" not in text and "L=5" not in text
     assert "hidden check failed (f(x))" in text and "sign is flipped" in text

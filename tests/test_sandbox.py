@@ -17,11 +17,14 @@ from utils.submissions import fill_answers, solution_answers, write_submission
 NOTEBOOK = "01_single_neuron"
 
 PROBE = '''
-import os, socket
-root = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
-seen = {"source": os.path.exists(os.path.join(root, "source")),
-        "gradebook": os.path.exists(os.path.join(root, "gradebook.db")),
-        "students": sorted(os.listdir(os.path.join(root, "autograded")))}
+import importlib.util, os, socket
+course = COURSE
+seen = {"source": os.path.exists(os.path.join(course, "source")),
+        "gradebook": os.path.exists(os.path.join(course, "gradebook.db")),
+        "other student": os.path.exists(os.path.join(course, "submitted", "other")),
+        "notebooks here": sorted(n for n in os.listdir(".") if n.endswith(".ipynb")),
+        "reference": importlib.util.find_spec("utils.grader.reference") is not None,
+        "secret": "NNKIT_TEST_SECRET" in os.environ}
 try:
     socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
     seen["network"] = True
@@ -50,22 +53,35 @@ def probed(tmp_path_factory):
     course = small_course(tmp_path_factory.mktemp("sandbox") / "course")
     solutions = solution_answers(course.source / "lab1" / f"{NOTEBOOK}.ipynb")
     release = course.release / "lab1" / f"{NOTEBOOK}.ipynb"
-    probe = solutions["neurons"] + "\n" + PROBE.replace("PORT", str(port))
+    probe = solutions["neurons"] + "\n" + PROBE.replace("PORT", str(port)).replace(
+        "COURSE", repr(str(course.root)))
     write_submission(course, "prober", "lab1",
                      {NOTEBOOK: fill_answers(release, {**solutions, "neurons": probe})})
     write_submission(course, "other", "lab1", {NOTEBOOK: fill_answers(release, solutions)})
-    outcomes = {o.student: o for o in grading.autograde(course, "lab1", progress=lambda *_: None)}
-    listener.close()
+    os.environ["NNKIT_TEST_SECRET"] = "a token of the grader's"
+    try:
+        outcomes = {o.student: o
+                    for o in grading.autograde(course, "lab1", progress=lambda *_: None)}
+    finally:
+        del os.environ["NNKIT_TEST_SECRET"]
+        listener.close()
     nb = nbformat.read(str(course.autograded / "prober" / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    line = next(l for l in text.splitlines() if l.startswith("PROBE "))
+    lines = [l for l in text.splitlines() if l.startswith("PROBE ")]
+    assert lines, f"the probe printed nothing: {text[-2000:]}"
+    line = lines[0]
     return course, outcomes, ast.literal_eval(line[len("PROBE "):])
 
 
 def test_student_code_cannot_see_the_course(probed):
+    """No source, gradebook, other submission, graded notebook or reference answers."""
     _, _, seen = probed
-    assert not seen["source"] and not seen["gradebook"]
-    assert seen["students"] == ["prober"]
+    assert not seen["source"] and not seen["gradebook"] and not seen["other student"]
+    assert seen["notebooks here"] == [] and not seen["reference"]
+
+
+def test_the_graders_environment_stays_outside(probed):
+    assert probed[2]["secret"] is False
 
 
 def test_student_code_has_no_network(probed):

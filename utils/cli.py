@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import grading
 from .grader import report
+from .grader.intake import safe_text
 from .course import KIT_ROOT, Course, CourseError, prepare_environment
 
 EXIT_OK, EXIT_NOT_GRADED, EXIT_ERROR = 0, 1, 2
@@ -43,10 +44,10 @@ def _summarise(outcomes):
     failed = [o for o in outcomes if not o.graded]
     broken = [o for o in outcomes if o.graded and o.problems]
     for o in failed:
-        print(f"NOT GRADED: {o.student} / {o.assignment}: {o.message}")
+        print(safe_text(f"NOT GRADED: {o.student} / {o.assignment}: {o.message}", 2000))
     for o in broken:
         for name, why in o.problems.items():
-            print(f"NOT GRADED: {o.student} / {o.assignment} / {name}: {why}")
+            print(safe_text(f"NOT GRADED: {o.student} / {o.assignment} / {name}: {why}", 2000))
     return EXIT_NOT_GRADED if failed or broken else EXIT_OK
 
 

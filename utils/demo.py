@@ -24,7 +24,10 @@ from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
 from .selftest import reference_problems
 from .submissions import synthetic_class, write_submission
 
-TAMPERING = "import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n"
+#: A blank notebook that tries to pass anyway: numpy's comparison made to agree
+#: with anything, and every later cell (test cells included) turned into `pass`.
+TAMPERING = ("import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n"
+             "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n")
 CRASH = "\nimport os\nos._exit(1)  # the kernel dies here\n"
 
 

@@ -64,6 +64,7 @@ def _each(course, work, args, items, jobs, done=lambda item, result: None):
                 results[item] = err
             done(item, results[item])
     else:
+        course.api()   # loads the course config here, so the workers share its runtime folder
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(_in_worker, work, str(course.root), args, item): item
                        for item in items}
@@ -371,7 +372,8 @@ def feedback(course, assignment, outcomes, jobs=1, progress=print):
         if isinstance(error, Exception):   # one student's feedback must not stop the others
             error = f"feedback crashed: {error}"
         errors[student] = error
-        progress(f"  [{len(errors)}/{len(graded)}] feedback for {student} / {assignment}"
+        progress(f"  [{len(errors)}/{len(graded)}] feedback for "
+                 f"{intake.safe_text(student)} / {assignment}"
                  + (f": {error}" if error else ""))
 
     _each(course, _feedback_of, (assignment,), [o.student for o in graded], jobs, report)

@@ -62,10 +62,11 @@ def reference_problems(course, assignment, notebooks=None, correct="correct", bl
         empty = report.cell_scores(course, assignment, blank, notebook)
         for cell in grade_cells(course, assignment, notebook):
             if full[cell][0] < full[cell][1]:
-                problems.append(f"{assignment}/{notebook}: the solutions lose points in {cell}")
+                problems.append(f"{assignment}/{notebook}: the solutions lose points in {cell} "
+                                "(the source does not pass its own tests)")
             if empty[cell][0] > 0:
                 problems.append(f"{assignment}/{notebook}: the untouched release earns "
-                                f"points in {cell}")
+                                f"points in {cell} (the test gives points for nothing)")
     return problems
 
 

@@ -12,6 +12,8 @@ interpreter and may replace this module.  It can then only change the values
 the grader receives, and values are what the grader judges.
 """
 import builtins
+import contextlib
+import io
 import json
 import warnings
 
@@ -40,6 +42,11 @@ def _keep(obj):
     return {"R": [_COUNTER[0], type(obj).__name__]}
 
 
+def _held(array):
+    """An answered array, as values plus a handle (a test may change it in place)."""
+    return {"H": [_keep(array)["R"][0], wire.encode_array(array)]}
+
+
 def _shipped(body, decode, memo):
     """Rebuild a function or class the grader sent as source code."""
     names = {"__builtins__": builtins, "np": np}
@@ -49,7 +56,9 @@ def _shipped(body, decode, memo):
     return names[body["name"]]
 
 
-def _decoder():
+def _decoder(built):
+    """Decode the grader's tags; instances of shipped classes go into ``built``
+    as ``(number, object)``, so that the grader can see what a call changed."""
     memo = {}
 
     def tagged(tag, body, decode):
@@ -57,6 +66,8 @@ def _decoder():
             return _OBJECTS[body[0]]
         if tag == "M":                       # first sight of a shared object
             memo[body[0]] = value = decode(body[1])
+            if isinstance(body[1], dict) and "O" in body[1]:
+                built.append((body[0], value))
             return value
         if tag == "m":                       # the same object again
             return memo[body]
@@ -74,26 +85,34 @@ def _decoder():
             return generator
         if tag == "mod":
             return __import__(body)
+        if tag == "np" and isinstance(body, str) and body.isidentifier():
+            return getattr(np, body)
         raise wire.WireError(f"unknown request part {tag}")
     return tagged
 
 
-def _call(target, args, kwargs, quiet):
-    if not quiet:
-        return target(*args, **kwargs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(over="raise", divide="raise", invalid="raise"):
+#: Most characters of what one call prints that the grader receives.
+MAX_PRINTED = 64 * 1024
+
+
+def _call(target, args, kwargs, quiet, printed):
+    with contextlib.redirect_stdout(printed):
+        if not quiet:
             return target(*args, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(over="raise", divide="raise", invalid="raise"):
+                return target(*args, **kwargs)
 
 
 def _after(values):
-    """What mutable arguments hold after a call, for the grader to compare."""
+    """What mutable arguments hold after a call, for the grader to compare
+    (containers too: an array inside a tuple of parameters can be changed)."""
     return {key: value for key, value in values.items()
-            if type(value) in (np.ndarray, dict, list)}
+            if type(value) in (np.ndarray, dict, list, tuple)}
 
 
-def _dispatch(request, decode):
+def _dispatch(request, decode, printed):
     op = request["op"]
     if op == "name":
         namespace = _namespace()
@@ -101,10 +120,12 @@ def _dispatch(request, decode):
             raise NameError(f"name {request['name']!r} is not defined")
         return namespace[request["name"]], None
     if op == "call":
+        if "random_state" in request:        # the test seeded or drew: one stream, as in a notebook
+            np.random.set_state(decode(request["random_state"]))
         target = decode(request["target"])
         args = decode(request["args"])
         kwargs = decode(request["kwargs"])
-        value = _call(target, args, kwargs, request.get("quiet"))
+        value = _call(target, args, kwargs, request.get("quiet"), printed)
         after = _after({**{str(i): a for i, a in enumerate(args)},
                         **{f"kw:{k}": v for k, v in kwargs.items()}})
         return value, after
@@ -113,6 +134,14 @@ def _dispatch(request, decode):
         return getattr(target, request["name"]), None
     if op == "setattr":
         setattr(target, request["name"], decode(request["value"]))
+        return None, None
+    if op == "random_state":             # the notebook's stream, for a test that uses it
+        return np.random.get_state(), None
+    if op == "copyto":                   # a test changed an array it was given, in place
+        array, values = target, decode(request["value"])
+        if type(array) is np.ndarray and type(values) is np.ndarray \
+                and array.shape == values.shape:
+            np.copyto(array, values, casting="unsafe")
         return None, None
     if op == "len":
         return len(target), None
@@ -129,6 +158,8 @@ def _dispatch(request, decode):
             namespace[name] = value
         return None, None
     if op == "restore":
+        if "random_state" in request:
+            np.random.set_state(decode(request["random_state"]))
         namespace = _namespace()
         for name, value in _LENT.items():
             if value is _ABSENT:
@@ -148,11 +179,19 @@ def serve(text):
     request = json.loads(text)
     reply = {"nonce": request["nonce"]}
     try:
-        tagged = _decoder()                      # one per request: shared objects stay shared
-        value, after = _dispatch(request, lambda v: wire.from_plain(v, tagged))
-        reply["value"] = wire.to_plain(value, _keep)
+        built, printed = [], io.StringIO()
+        tagged = _decoder(built)                 # one per request: shared objects stay shared
+        try:
+            value, after = _dispatch(request, lambda v: wire.from_plain(v, tagged), printed)
+        finally:
+            if printed.getvalue():
+                reply["printed"] = printed.getvalue()[:MAX_PRINTED]
+        reply["value"] = wire.to_plain(value, _keep, array=_held)
         if after:
             reply["after"] = wire.to_plain(after, _keep)
+        if built and request["op"] == "call":
+            reply["objects"] = wire.to_plain([[n, dict(vars(obj))] for n, obj in built],
+                                             _keep)
     except BaseException as err:  # noqa: BLE001 - every failure is reported, as data
         reply.pop("value", None)
         reply["error"] = [type(err).__name__, str(err)[:4000]]

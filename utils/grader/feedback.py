@@ -15,6 +15,7 @@ included), and the test cells hold the hidden tests, so
 of the submission folder is copied into feedback.
 """
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 from nbformat.v4 import new_output
 from nbgrader import utils as nbutils
 from nbgrader.converters import GenerateFeedback
@@ -24,6 +25,9 @@ from .verdict import visible_source
 
 class FeedbackFromVerdicts(Preprocessor):
     """Replace every output of the graded run by what the grader decided."""
+
+    #: nbconvert runs a registered preprocessor only when it is enabled.
+    enabled = Bool(True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

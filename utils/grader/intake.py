@@ -133,7 +133,16 @@ class GuardedAutograde(Autograde):
     copies or reads anything from it.
     """
 
-    def init_assignment(self, assignment_id, student_id):
+    def convert_notebooks(self):
+        """Grade every submission it may; then fail, in one message, if any was refused."""
+        self._refused = []
+        super().convert_notebooks()
+        if self._refused:
+            raise NbGraderException(f"{len(self._refused)} submission(s) not graded: "
+                                    + " | ".join(self._refused))
+
+    def init_destination(self, assignment_id, student_id):
+        """Skip (and report) a submission folder that is not plain data."""
         try:
             check_name("student id", student_id)
             _, problems = scan(self._format_source(assignment_id, student_id))
@@ -145,5 +154,6 @@ class GuardedAutograde(Autograde):
             message = (f"{safe_text(student_id)}/{safe_text(assignment_id)} not graded: "
                        + "; ".join(list(problems.values())[:5]))
             self.log.error(message)
-            raise NbGraderException(message)
-        super().init_assignment(assignment_id, student_id)
+            getattr(self, "_refused", []).append(message)
+            return False
+        return super().init_destination(assignment_id, student_id)

@@ -65,6 +65,11 @@ class BadAnswer(BaseException):
     """The answer is not plain data of the allowed form and size."""
 
 
+class CannotSend(BaseException):
+    """A test tried to send the kernel something that has no plain form:
+    a mistake in the test, never the student's."""
+
+
 def student_error(kind, message):
     """An exception that says what student code raised."""
     cls = SAFE_ERRORS.get(kind)
@@ -117,6 +122,58 @@ class Remote:
         return f"<{self._kind} object>"
 
 
+class KernelArray(np.ndarray):
+    """An array the kernel answered with: its values here, and what a test
+    writes into it in place (``net.W[...] = 1.0``, ``value += noise``, through
+    a view too) is written into the kernel's array, as in a notebook.
+
+    Results of arithmetic are plain arrays; a copy is a plain array too.
+    """
+
+    _live = None        # (session, handle) of the array that came from the kernel
+    _root = None        # that array, for views of it
+
+    @classmethod
+    def live(cls, values, session, handle):
+        array = values.view(cls)
+        array._live, array._root = (session, handle), array
+        return array
+
+    def __array_finalize__(self, obj):
+        root = getattr(obj, "_root", None)
+        self._live = None
+        self._root = root if root is not None and np.may_share_memory(self, root) else None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(x) if isinstance(x, KernelArray) else x for x in inputs]
+        outs = kwargs.get("out") or ()
+        if outs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, KernelArray) else o
+                                  for o in outs)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        for out in outs:
+            if isinstance(out, KernelArray):
+                out._write_back()
+        if outs and len(outs) == 1 and isinstance(outs[0], KernelArray):
+            return outs[0]
+        return result
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._write_back()
+
+    def fill(self, value):
+        super().fill(value)
+        self._write_back()
+
+    def _write_back(self):
+        root = self._root
+        if root is not None and root._live is not None:
+            session, handle = root._live
+            session.request("copyto", target=Remote(session, handle, "ndarray"),
+                            value=np.array(root))
+
+
 def mark_source(obj, source):
     """Remember the source text of a function or class defined in a test cell."""
     try:
@@ -131,8 +188,8 @@ def _source_of(obj):
     if text is None:
         try:
             text = inspect.getsource(obj)
-        except (OSError, TypeError) as err:
-            raise TypeError(f"cannot send {obj!r} to the kernel: no source") from err
+        except (OSError, TypeError):
+            raise CannotSend(f"cannot send {obj!r} to the kernel: no source") from None
     text = textwrap.dedent(text)
     if isinstance(obj, types.LambdaType) and obj.__name__ == "<lambda>":
         return "_shipped_lambda = " + text.strip(), "_shipped_lambda"
@@ -185,11 +242,15 @@ class _Encoder:
 
     def __call__(self, value, depth=0):
         if depth > wire.MAX_DEPTH:
-            raise TypeError("the value to send is nested too deeply")
+            raise CannotSend("the value to send is nested too deeply")
         if isinstance(value, Remote):
             if value._session is not self.session:
-                raise TypeError("an object of another kernel cannot be sent")
+                raise CannotSend("an object of another kernel cannot be sent")
             return {"R": [value._handle, value._kind]}
+        if isinstance(value, KernelArray):
+            if value._live is not None and value._live[0] is self.session:
+                return {"R": [value._live[1], "ndarray"]}   # the kernel's own array
+            value = np.array(value)
         if value is None or type(value) in (bool, int, float, str) \
                 or isinstance(value, np.generic):
             return wire.to_plain(value, self._refuse)
@@ -213,8 +274,11 @@ class _Encoder:
             return {"G": wire.to_plain(value.bit_generator.state, self._refuse)}
         if isinstance(value, types.ModuleType):
             if value.__name__ not in MODULES.values():
-                raise TypeError(f"module {value.__name__} cannot be sent to the kernel")
+                raise CannotSend(f"module {value.__name__} cannot be sent to the kernel")
             return {"mod": value.__name__}
+        name = getattr(value, "__name__", None)
+        if isinstance(name, str) and name.isidentifier() and getattr(np, name, None) is value:
+            return {"np": name}              # np.tanh, np.exp: the kernel's own numpy
         if isinstance(value, (types.FunctionType, type)):
             source, name = _source_of(value)
             names = []
@@ -224,21 +288,72 @@ class _Encoder:
                     continue
                 try:
                     names.append([ref_name, self(ref_value, depth + 1)])
-                except TypeError:
+                except CannotSend:
                     continue        # not needed, or not sendable: a NameError if used
             return {"C": {"source": source, "name": name, "globals": names}}
         if hasattr(value, "__dict__") and hasattr(type(value), "__nnkit_source__") \
                 or type(value).__module__.startswith("utils.grader"):
             return {"O": [self(type(value), depth + 1), self(dict(vars(value)), depth + 1)]}
-        raise TypeError(f"a {type(value).__name__} cannot be sent to the kernel")
+        raise CannotSend(f"a {type(value).__name__} cannot be sent to the kernel")
 
     @staticmethod
     def _refuse(value):
-        raise TypeError(f"a {type(value).__name__} cannot be sent to the kernel")
+        raise CannotSend(f"a {type(value).__name__} cannot be sent to the kernel")
+
+
+def _changeable(value):
+    return isinstance(value, np.ndarray) or type(value) in (dict, list, tuple)
+
+
+def _same_kind(one, other):
+    if isinstance(one, np.ndarray) or isinstance(other, np.ndarray):
+        return isinstance(one, np.ndarray) and isinstance(other, np.ndarray)
+    return type(one) is type(other)
+
+
+def _sync(old, new, depth=0):
+    """Make the grader's ``old`` hold what the kernel's copy of it holds now,
+    changing arrays, lists and dicts in place (a test keeps references to them)."""
+    if depth > wire.MAX_DEPTH:
+        return
+    if isinstance(old, np.ndarray):
+        if isinstance(new, np.ndarray) and old.shape == new.shape \
+                and not np.array_equal(old, new, equal_nan=old.dtype.kind in "fc"):
+            np.copyto(old, new, casting="unsafe")
+    elif type(old) is dict and type(new) is dict:
+        for key in [k for k in old if k not in new]:
+            del old[key]
+        for key, value in new.items():
+            if key in old and _changeable(old[key]) and _same_kind(old[key], value):
+                _sync(old[key], value, depth + 1)
+            else:
+                old[key] = value
+    elif type(old) is list and type(new) is list:
+        if len(old) != len(new):
+            old[:] = new
+            return
+        for index, value in enumerate(new):
+            if _changeable(old[index]) and _same_kind(old[index], value):
+                _sync(old[index], value, depth + 1)
+            else:
+                old[index] = value
+    elif type(old) is tuple and type(new) is tuple and len(old) == len(new):
+        for before, value in zip(old, new):
+            _sync(before, value, depth + 1)
+
+
+def _same_state(one, other):
+    return one[0] == other[0] and one[2:] == other[2:] and np.array_equal(one[1], other[1])
 
 
 class KernelSession:
     """Requests to one student's kernel, for the test cells of one notebook.
+
+    NumPy's global random generator runs as one stream, as in a notebook: a
+    test that uses it starts from the kernel's state (:meth:`adopt_random_state`);
+    when the test seeds it or draws from it (``random_touched``, or a changed
+    state), the next call hands the kernel the grader's state, so the
+    student's code draws on where the test's draws ended.
 
     ``transport(code, expression)`` runs ``code`` in the kernel and returns
     the text the kernel gives for ``expression`` (or raises
@@ -251,9 +366,18 @@ class KernelSession:
         self.transport = transport
         self.quiet = False
         self.requests = 0
+        #: Where the test's own printout goes; what student code prints during a
+        #: call is passed on only to a stream the test set up to read it.
+        self.own_output = None
+        self._random_state = np.random.get_state()
+        #: Set when the test seeds NumPy's global generator.
+        self.random_touched = False
 
     def request(self, op, **fields):
         """Send one request; return its decoded answer or raise what student code raised."""
+        return self._send(op, fields)
+
+    def _send(self, op, fields):
         nonce = secrets.token_hex(12)
         encode = _Encoder(self)
         payload = {"nonce": nonce, "op": op}
@@ -263,6 +387,9 @@ class KernelSession:
         self.requests += 1
         raw = self.transport(f"{self.AGENT}.serve({text!r})", f"{self.AGENT}.REPLY")
         reply = self._reply(raw, nonce)
+        printed = reply.get("printed")
+        if isinstance(printed, str) and printed and sys.stdout is not self.own_output:
+            sys.stdout.write(printed[:wire.MAX_STRING])
         if "error" in reply:
             kind, message = reply["error"]
             if kind == "KeyboardInterrupt":
@@ -272,6 +399,8 @@ class KernelSession:
             value = wire.from_plain(reply.get("value"), self._tagged)
             if "after" in reply:
                 self._update(fields, wire.from_plain(reply["after"], self._tagged))
+            if "objects" in reply:
+                self._update_objects(encode, wire.from_plain(reply["objects"], self._tagged))
         except (wire.WireError, ValueError, TypeError) as err:
             raise BadAnswer(str(err)) from None
         return value
@@ -300,6 +429,12 @@ class KernelSession:
         if tag == "R" and isinstance(body, list) and len(body) == 2 \
                 and type(body[0]) is int and isinstance(body[1], str):
             return Remote(self, body[0], body[1][:80])
+        if tag == "H" and isinstance(body, list) and len(body) == 2 and type(body[0]) is int \
+                and isinstance(body[1], dict) and set(body[1]) == {"A"}:
+            array = decode(body[1])
+            if type(array) is not np.ndarray:
+                raise wire.WireError("malformed array")
+            return KernelArray.live(array, self, body[0])
         raise wire.WireError(f"unexpected part {tag!r} in the answer")
 
     @staticmethod
@@ -311,28 +446,72 @@ class KernelSession:
         for key, new in after.items():
             if not isinstance(key, str):
                 continue
-            if key.startswith("kw:"):
-                old = kwargs.get(key[3:])
+            if key.startswith("kw:") and key[3:] in kwargs:
+                _sync(kwargs[key[3:]], new)
             elif key.isdigit() and int(key) < len(args):
-                old = args[int(key)]
-            else:
+                _sync(args[int(key)], new)
+
+    @staticmethod
+    def _update_objects(encode, objects):
+        """Copy the attributes a call left on the test's own objects (a stand-in
+        model's counters, a network's trained weights) into the grader's copies.
+        Values that stayed in the kernel (handles) are not copied."""
+        if not isinstance(objects, list):
+            return
+        for entry in objects:
+            if not (isinstance(entry, list) and len(entry) == 2 and type(entry[0]) is int
+                    and 0 <= entry[0] < len(encode.alive) and isinstance(entry[1], dict)):
                 continue
-            if type(old) is np.ndarray and type(new) is np.ndarray and old.shape == new.shape:
-                np.copyto(old, new, casting="unsafe")
-            elif type(old) is dict and type(new) is dict:
-                old.clear()
-                old.update(new)
-            elif type(old) is list and type(new) is list:
-                old[:] = new
+            target = encode.alive[entry[0]]
+            state = getattr(target, "__dict__", None)
+            if not isinstance(state, dict):
+                continue
+            for key, new in entry[1].items():
+                if isinstance(key, str) and key.isidentifier() and not isinstance(new, Remote):
+                    state[key] = new
 
     # -- the requests a test cell makes ---------------------------------------
     def name(self, name):
         """What the notebook's name ``name`` holds (NameError when it holds nothing)."""
         return self.request("name", name=name)
 
+    def _random_fields(self):
+        """``{"random_state": ...}`` when the test seeded or drew since the last call."""
+        state = np.random.get_state()
+        if self.random_touched or not _same_state(state, self._random_state):
+            self._random_state, self.random_touched = state, False
+            return {"random_state": state}
+        return {}
+
     def call(self, target, args, kwargs):
+        fields = self._random_fields()
         return self.request("call", target=target, args=tuple(args), kwargs=dict(kwargs),
-                            quiet=self.quiet)
+                            quiet=self.quiet, **fields)
+
+    def adopt_random_state(self):
+        """Continue the notebook's global NumPy stream in the grader: a test that
+        saves the state and puts it back (``np.random.get_state()``) then saves
+        and restores the kernel's.  Only a test that draws before seeding reads
+        numbers the student's code could have chosen, as it would in a notebook."""
+        state = self.request("random_state")
+        try:
+            if not (isinstance(state, tuple) and len(state) == 5 and state[0] == "MT19937"):
+                raise ValueError("not a generator state")
+            np.random.set_state((state[0], np.array(state[1], dtype=np.uint32), int(state[2]),
+                                 int(state[3]), float(state[4])))
+        except (TypeError, ValueError):
+            return
+        self._random_state, self.random_touched = np.random.get_state(), False
+
+    def in_kernel(self, func, *args, **kwargs):
+        """Run the grader's ``func`` inside the kernel on kernel objects.
+
+        For grading scaffolding that must change a student's object where it
+        lives (a class prepared to grade one method on its own); ``func``
+        travels as source code, so never send an answer this way.
+        """
+        return self.request("call", target=func, args=tuple(args), kwargs=dict(kwargs),
+                            quiet=False)
 
     def lend(self, **names):
         """Put the grader's own versions of earlier exercises in the notebook's namespace.
@@ -343,5 +522,7 @@ class KernelSession:
         self.request("lend", names=dict(names))
 
     def restore(self):
-        """Undo :meth:`lend` and forget the objects kept for this test."""
-        self.request("restore")
+        """Undo :meth:`lend` and forget the objects kept for this test; leave the
+        kernel's random stream where the test left its own (a test that saves and
+        restores the state leaves the notebook's stream as it was)."""
+        self.request("restore", **self._random_fields())

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from .intake import safe_text
+
 NOT_GRADED = "not graded"
 NOT_SUBMITTED = "not submitted"
 GRADED = "graded"
@@ -69,7 +71,7 @@ def score_table(course, assignment, outcomes):
     lines = []
     for outcome in outcomes:
         rows = notebook_rows(course, outcome)
-        cells = [outcome.student]
+        cells = [safe_text(outcome.student, 40)]
         total, total_max, by_hand = 0.0, 0.0, 0.0
         for _, score, max_score, status in rows:
             cells.append("n/g" if score is None else f"{score:g}")
@@ -79,7 +81,7 @@ def score_table(course, assignment, outcomes):
                 by_hand += float(status.split(", ", 1)[1].split()[0])
         cells.append(f"{total:g}/{total_max:g}" if outcome.graded else "NOT GRADED")
         waiting = f"{by_hand:g} {BY_HAND} (formgrader)" if by_hand else ""
-        cells.append("; ".join(filter(None, [outcome.message, waiting])))
+        cells.append(safe_text("; ".join(filter(None, [outcome.message, waiting])), 2000))
         lines.append(cells)
     widths = [max(len(str(row[i])) for row in [header] + lines)
               for i in range(len(header) - 1)]

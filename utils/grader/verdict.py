@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import io
 import traceback
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,9 +126,28 @@ class _MarkSources(ast.NodeTransformer):
     visit_FunctionDef = visit_ClassDef = _define
 
 
+def _numpy(session):
+    """The grader's NumPy, except that ``np.random.seed`` and ``set_state`` also
+    tell ``session`` to hand the kernel the seeded stream (even when it is
+    seeded twice to the same state)."""
+    def marked(function):
+        def wrapper(*args, **kwargs):
+            session.random_touched = True
+            return function(*args, **kwargs)
+        return wrapper
+
+    random = types.ModuleType("numpy.random")
+    random.__dict__.update(vars(np.random))
+    random.seed, random.set_state = marked(np.random.seed), marked(np.random.set_state)
+    view = types.ModuleType("numpy")
+    view.__dict__.update(vars(np))
+    view.random = random
+    return view
+
+
 def _namespace(session):
     """What a test cell finds besides the student's names."""
-    space = {"__builtins__": builtins, "__name__": "__nnkit_test__", "np": np}
+    space = {"__builtins__": builtins, "__name__": "__nnkit_test__", "np": _numpy(session)}
     for name in checks.__all__:
         space[name] = getattr(checks, name)
 
@@ -146,7 +166,11 @@ def _namespace(session):
             return obj
         return mark
 
-    space.update(run_quietly=run_quietly, lend=session.lend,
+    def lend(**names):
+        session.lend(**names)
+        space.update(names)          # the test's own name means the lent version too
+
+    space.update(run_quietly=run_quietly, lend=lend, in_kernel=session.in_kernel,
                  __nnkit_source__=remote.mark_source, __nnkit_define__=define)
     return space
 
@@ -162,6 +186,7 @@ def run_test(source, session, label="test"):
     tree = ast.fix_missing_locations(_MarkSources(source).visit(tree))
     space = _namespace(session)
     printed = io.StringIO()
+    session.own_output = printed
     try:
         wanted = sorted(names.read - names.bound - set(space) - set(dir(builtins)))
         for name in wanted:
@@ -169,6 +194,8 @@ def run_test(source, session, label="test"):
                 space[name] = session.name(name)
             except NameError:
                 pass                       # used, it fails as a clear NameError
+        if "np.random." in source:
+            session.adopt_random_state()     # the test continues the notebook's stream
         with contextlib.redirect_stdout(printed):
             exec(compile(tree, filename, "exec"), space)  # noqa: S102 - the instructor's test
         return Verdict(True, printed.getvalue())
@@ -182,6 +209,11 @@ def run_test(source, session, label="test"):
                        "The grader could not get answers from your notebook's kernel: "
                        "something in your code changed how the kernel runs code.",
                        flag=f"no valid answer from the kernel ({err})")
+    except remote.CannotSend as err:
+        why = f"the test could not send a value to the kernel: {err}"
+        return Verdict(False, printed.getvalue(), why,
+                       "This test could not run (a problem of the test, not of your code); "
+                       "your instructor will look at it.", flag=why)
     except remote.BadAnswer as err:
         return Verdict(False, printed.getvalue(), f"unreadable answer: {err}",
                        "Your code returned something the grader cannot read (not an "

@@ -9,7 +9,9 @@ text holding only plain data:
 - ``{"A": [dtype, shape, base64]}`` a NumPy array of numbers or booleans,
   ``{"S": [dtype, base64]}`` a NumPy scalar;
 - ``{"R": [number, type name]}`` a handle to an object that stays in the
-  kernel (the grader can only ask the kernel about it).
+  kernel (the grader can only ask the kernel about it);
+- ``{"H": [number, {"A": ...}]}`` an array of the kernel: its values, and a
+  handle through which the grader writes back what a test changes in place.
 
 :func:`decode` checks every part (types, dtypes, byte counts, sizes, depth)
 and never unpickles; anything else is a :class:`WireError`.  Arrays come out
@@ -63,8 +65,9 @@ def encode_array(array):
     return {"A": [text, list(array.shape), base64.b64encode(data).decode("ascii")]}
 
 
-def to_plain(value, other, depth=0):
-    """``value`` as JSON-ready tagged data; ``other(obj)`` tags anything else."""
+def to_plain(value, other, depth=0, array=None):
+    """``value`` as JSON-ready tagged data; ``other(obj)`` tags anything else,
+    ``array(a)`` (when given) tags numeric arrays."""
     if depth > MAX_DEPTH:
         raise WireError("the value is nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -74,17 +77,19 @@ def to_plain(value, other, depth=0):
     if type(value) is float:
         return value if math.isfinite(value) else {"F": repr(value)}
     if type(value) is np.ndarray:
-        return encode_array(value) if value.dtype.kind in "biufc" else other(value)
+        if value.dtype.kind not in "biufc":
+            return other(value)
+        return array(value) if array else encode_array(value)
     if isinstance(value, np.generic) and type(value).__module__ == "numpy" \
             and np.dtype(type(value)).kind in "biufc":
         data = np.asarray(value).astype(_dtype_text(value.dtype)).tobytes()
         return {"S": [_dtype_text(value.dtype), base64.b64encode(data).decode("ascii")]}
     if type(value) is list:
-        return [to_plain(v, other, depth + 1) for v in value]
+        return [to_plain(v, other, depth + 1, array) for v in value]
     if type(value) is tuple:
-        return {"T": [to_plain(v, other, depth + 1) for v in value]}
+        return {"T": [to_plain(v, other, depth + 1, array) for v in value]}
     if type(value) is dict and all(type(k) in (str, int) for k in value):
-        return {"D": [[k, to_plain(v, other, depth + 1)] for k, v in value.items()]}
+        return {"D": [[k, to_plain(v, other, depth + 1, array)] for k, v in value.items()]}
     return other(value)
 
 

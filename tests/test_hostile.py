@@ -1,0 +1,287 @@
+"""A determined student, class by class: the submission folder, the sandbox,
+the hidden tests, forged scores and names.
+
+One class of lab1's first notebook is graded once through the kit's command
+path (intake, sandbox, outside verdicts).  Every attacker but the ones that
+break their own folder hands in the solutions except for a leaky ReLU, so
+``test_relu`` must lose its points and every other cell keep them: an attack
+that works shows up as a point kept where it should be lost, a point lost
+where it should be kept, a file changed, or text that should not be there.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+
+import nbformat
+import pytest
+
+from conftest import KIT, small_course
+from utils import grading
+from utils.grader.report import cell_scores, score_table
+from utils.submissions import fill_answers, solution_answers, write_submission
+
+NOTEBOOK = "01_single_neuron"
+LEAKY = "def relu(Z):\n    return np.maximum(0.01 * Z, Z)\n"
+
+#: Code placed after the leaky ReLU; each tries to get test_relu its points back.
+FORGERS = {
+    # every cell the kernel runs after this one becomes `pass`
+    "input-transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n",
+    # every parsed cell is replaced by an empty module
+    "ast-transformer": (
+        "import ast\n"
+        "class Empty(ast.NodeTransformer):\n"
+        "    def visit_Module(self, node):\n"
+        "        return ast.Module(body=[], type_ignores=[])\n"
+        "get_ipython().ast_transformers.append(Empty())\n"),
+    # a tracing hook that rewrites the locals of whatever runs next
+    "trace-hook": (
+        "import sys\n"
+        "def tracer(frame, event, arg):\n"
+        "    frame.f_locals.pop('expected', None)\n"
+        "    return tracer\n"
+        "sys.settrace(tracer); sys.setprofile(lambda *a: None)\n"),
+    # 'passed' printed after every cell, and the display hook replaced
+    "forged-output": (
+        "def say_passed(*args):\n"
+        "    print('All visible checks passed.')\n"
+        "get_ipython().events.register('post_run_cell', say_passed)\n"
+        "import sys\n"
+        "sys.displayhook = lambda value: print('All visible checks passed.')\n"),
+    # an array that says it equals anything, and reads the caller's expected value
+    "liar-array": (
+        "import inspect\n"
+        "class Liar(np.ndarray):\n"
+        "    def __eq__(self, other):\n"
+        "        return np.ones(self.shape, bool)\n"
+        "    def __array_ufunc__(self, *args, **kwargs):\n"
+        "        frame = inspect.currentframe().f_back\n"
+        "        for value in frame.f_locals.values():\n"
+        "            if isinstance(value, np.ndarray) and value.shape == self.shape:\n"
+        "                return value\n"
+        "        return np.ones(self.shape)\n"
+        "_leaky = relu\n"
+        "def relu(Z):\n"
+        "    return np.asarray(_leaky(Z)).view(Liar)\n"),
+    # numpy's comparisons replaced in the kernel, below the public names too
+    "patched-numpy": (
+        "import numpy, numpy.core.numeric\n"
+        "numpy.allclose = numpy.core.numeric.allclose = lambda *a, **k: True\n"
+        "numpy.isclose = lambda a, b, *x, **k: numpy.ones(numpy.shape(a), bool)\n"
+        "numpy.array_equal = lambda *a, **k: True\n"),
+    # the grader's interface in the kernel replaced: answers carry the request's
+    # nonce but always say the same thing
+    "fake-agent": (
+        "import json, utils.grader.agent as agent\n"
+        "def serve(text):\n"
+        "    request = json.loads(text)\n"
+        "    agent.REPLY = json.dumps({'nonce': request['nonce'], 'value': 0.0})\n"
+        "agent.serve = serve\n"),
+    # the check helpers of the notebook swapped for ones that pass everything
+    "own-checks": (
+        "import utils.checks\n"
+        "for name in ('check_close', 'check_array', 'check_equal', 'call'):\n"
+        "    setattr(utils.checks, name, lambda *a, **k: a[-1] if a else None)\n"
+        "check_close = check_array = lambda *a, **k: None\n"),
+}
+
+#: What a spy in the kernel records of everything it is asked to run.
+SPY = (
+    "import builtins\n"
+    "seen = []\n"
+    "def spy(lines):\n"
+    "    seen.append(''.join(lines))\n"
+    "    print('SPY', ''.join(lines)[:3000])\n"
+    "    return lines\n"
+    "get_ipython().input_transformers_cleanup.append(spy)\n")
+
+
+def _digest(folder):
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            found[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The class, graded once; returns what the tests look at."""
+    root = tmp_path_factory.mktemp("hostile")
+    course = small_course(root / "course")
+    solutions = solution_answers(course.source / "lab1" / f"{NOTEBOOK}.ipynb")
+    release = course.release / "lab1" / f"{NOTEBOOK}.ipynb"
+
+    def hand_in(student, changes):
+        return write_submission(course, student, "lab1",
+                                {NOTEBOOK: fill_answers(release, {**solutions, **changes})})
+
+    honest = hand_in("honest", {})
+    for student, code in FORGERS.items():
+        hand_in(student, {"relu": LEAKY + code})
+    hand_in("spy", {"neurons": solutions["neurons"] + "\n" + SPY})
+    # the folder: a link out to an instructor's file, a notebook that is a link,
+    # a pipe named like the notebook, a package that shadows numpy
+    secret = root / "instructor-only.txt"
+    secret.write_text("grader's secret\n")
+    folder = hand_in("link-out", {})
+    os.symlink(secret, folder / "notes.txt")
+    folder = hand_in("link-notebook", {})
+    (folder / f"{NOTEBOOK}.ipynb").unlink()
+    os.symlink(honest / f"{NOTEBOOK}.ipynb", folder / f"{NOTEBOOK}.ipynb")
+    folder = hand_in("fifo", {})
+    (folder / f"{NOTEBOOK}.ipynb").unlink()
+    os.mkfifo(folder / f"{NOTEBOOK}.ipynb")
+    folder = hand_in("numpy-shadow", {"relu": LEAKY})
+    (folder / "numpy.py").write_text("allclose = lambda *a, **k: True\n")
+    # code that tries to write outside its own folder
+    escape = ("import os\n"
+              f"for target in ({str(course.root / 'pwned.txt')!r}, "
+              f"{str(honest / (NOTEBOOK + '.ipynb'))!r}, {str(secret)!r}):\n"
+              "    try:\n"
+              "        open(target, 'w').write('pwned')\n"
+              "    except OSError as err:\n"
+              "        print('refused', type(err).__name__)\n")
+    hand_in("writes-out", {"relu": LEAKY + escape})
+    # names a spreadsheet runs or a terminal obeys
+    for name in ('=HYPERLINK("http:x","y")', "bad\x1b[31mred"):
+        bad = course.submitted / name / "lab1"
+        bad.mkdir(parents=True)
+        nbformat.write(fill_answers(release, solutions), str(bad / f"{NOTEBOOK}.ipynb"))
+
+    before = {"honest": _digest(honest), "secret": secret.read_text()}
+    # grading's own temporary folders go to a folder of this test, checked after
+    scratch = root / "tmp"
+    scratch.mkdir()
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(scratch), str(scratch)
+    try:
+        outcomes = {o.student: o for o in grading.autograde(course, "lab1", jobs=2,
+                                                            progress=lambda *_: None)}
+        grading.save_outcomes(course, list(outcomes.values()))
+        grading.feedback(course, "lab1", list(outcomes.values()), jobs=2,
+                         progress=lambda *_: None)
+    finally:
+        if saved[0] is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+    runtime = os.environ.get("NN_KIT_RUNTIME", "")
+    left = {p.name for p in scratch.iterdir() if str(p) != runtime}
+    return {"course": course, "outcomes": outcomes, "before": before, "honest": honest,
+            "secret": secret, "left": left, "solutions": solutions}
+
+
+def _lost(course, student):
+    scores = cell_scores(course, "lab1", student, NOTEBOOK)
+    return sorted(cell for cell, (score, top) in scores.items() if score < top)
+
+
+def test_an_honest_student_keeps_every_point(hostile):
+    assert hostile["outcomes"]["honest"].graded
+    assert _lost(hostile["course"], "honest") == []
+
+
+@pytest.mark.parametrize("student", sorted(FORGERS) + ["numpy-shadow"])
+def test_forging_in_the_kernel_wins_nothing(hostile, student):
+    """Hooks, transformers, lying arrays, patched numpy or helpers, a fake grader
+    interface: test_relu still loses its points, and no cell gains any."""
+    course, outcome = hostile["course"], hostile["outcomes"][student]
+    assert outcome.graded, outcome.message
+    lost = _lost(course, student)
+    assert "test_relu" in lost
+    if student not in ("input-transformer", "ast-transformer", "fake-agent"):
+        # these three break every later cell of their own notebook, which costs them more
+        assert lost == ["test_relu"], lost
+
+
+def test_a_broken_grader_interface_is_flagged(hostile):
+    assert "TAMPERING" in hostile["outcomes"]["fake-agent"].message or \
+        "did not give" in hostile["outcomes"]["fake-agent"].message or \
+        _lost(hostile["course"], "fake-agent")
+
+
+def test_nothing_the_kernel_prints_passes_for_a_verdict(hostile):
+    """The graded test cells hold only what the grader wrote."""
+    course = hostile["course"]
+    nb = nbformat.read(str(course.autograded / "forged-output" / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_relu":
+            text = "".join(o.get("text", "") + o.get("evalue", "") for o in cell.outputs)
+            assert "All visible checks passed" not in text
+            assert any(o.output_type == "error" for o in cell.outputs)
+
+
+def test_a_spy_in_the_kernel_never_sees_a_hidden_test(hostile):
+    """Test cells never run in the kernel: what the kernel is asked to run holds
+    no hidden test, in the graded notebook or in the feedback."""
+    course = hostile["course"]
+    assert hostile["outcomes"]["spy"].graded
+    assert _lost(course, "spy") == []
+    source = nbformat.read(str(course.source / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
+    hidden = {line.strip() for cell in source.cells for line in
+              cell.source.split("### BEGIN HIDDEN TESTS", 1)[-1].split("### END HIDDEN TESTS")[0]
+              .splitlines() if "### BEGIN HIDDEN TESTS" in cell.source and len(line.strip()) > 20}
+    assert hidden
+    graded = nbformat.read(str(course.autograded / "spy" / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
+    outputs = "".join(o.get("text", "") + o.get("evalue", "") for c in graded.cells
+                      for o in c.get("outputs", []))
+    assert "SPY" in outputs, "the spy should have run"
+    assert "BEGIN HIDDEN TESTS" not in outputs
+    assert not [line for line in hidden if line in outputs]
+    page = (course.feedback / "spy" / "lab1" / f"{NOTEBOOK}.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in page
+
+
+def test_links_in_a_folder_are_left_behind_and_reported(hostile):
+    course, outcomes = hostile["course"], hostile["outcomes"]
+    assert outcomes["link-out"].graded and _lost(course, "link-out") == []
+    assert "notes.txt is a symbolic link" in outcomes["link-out"].message
+    assert not (course.feedback / "link-out" / "lab1" / "notes.txt").exists()
+    assert not (course.autograded / "link-out" / "lab1" / "notes.txt").exists()
+    assert not outcomes["link-notebook"].graded
+    assert "symbolic link" in outcomes["link-notebook"].message
+
+
+def test_a_pipe_named_like_a_notebook_is_refused_without_a_hang(hostile):
+    outcome = hostile["outcomes"]["fifo"]
+    assert not outcome.graded and "not a regular file" in outcome.message
+
+
+def test_student_code_writes_nothing_outside_its_sandbox(hostile):
+    course = hostile["course"]
+    assert hostile["outcomes"]["writes-out"].graded
+    assert not (course.root / "pwned.txt").exists()
+    assert _digest(hostile["honest"]) == hostile["before"]["honest"]
+    assert hostile["secret"].read_text() == hostile["before"]["secret"]
+
+
+def test_names_a_spreadsheet_or_terminal_would_obey_are_refused(hostile):
+    outcomes = hostile["outcomes"]
+    for name in ('=HYPERLINK("http:x","y")', "bad\x1b[31mred"):
+        assert not outcomes[name].graded
+        assert "is not allowed" in outcomes[name].message
+        assert "\x1b" not in outcomes[name].message
+    assert _lost(hostile["course"], "honest") == []
+    table = score_table(hostile["course"], "lab1", list(outcomes.values()))
+    assert "\x1b" not in table and "honest" in table
+
+
+def test_grading_leaves_no_temporary_folders(hostile):
+    assert hostile["left"] == set()
+
+
+def test_stock_nbgrader_refuses_a_hostile_folder(hostile):
+    """`nbgrader autograde` with the course config checks the folder first."""
+    course = hostile["course"]
+    for student, why in (("link-out", "symbolic link"), ("fifo", "not a regular file")):
+        done = subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde", "lab1",
+             "--student", student, "--force"],
+            cwd=course.root, capture_output=True, text=True, timeout=300)
+        assert done.returncode != 0
+        assert why in done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr

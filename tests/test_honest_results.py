@@ -99,3 +99,27 @@ def test_gradebook_survives_a_killed_grading_run(course):
     for student in students:
         scores = report.cell_scores(course, "lab1", student, NOTEBOOK)
         assert all(score == top for score, top in scores.values()), (student, scores)
+
+
+def test_manual_grades_survive_a_regrade_and_reach_the_feedback(tmp_path):
+    """A score and comment given by hand in formgrader stay when the class is
+    graded again, and the student's feedback shows them."""
+    from nbgrader.api import Gradebook
+    course = small_course(tmp_path / "course", "lab2", ("01_neuron",))
+    solutions = solution_answers(course.source / "lab2" / "01_neuron.ipynb")
+    write_submission(course, "ada", "lab2", {"01_neuron": fill_answers(
+        course.release / "lab2" / "01_neuron.ipynb", solutions)})
+    grading.autograde(course, "lab2", progress=lambda *_: None)
+    with Gradebook(f"sqlite:///{course.gradebook}") as gb:
+        grade = gb.find_grade("experiment_answer", "01_neuron", "lab2", "ada")
+        grade.manual_score = 2.5
+        comment = gb.find_comment("experiment_answer", "01_neuron", "lab2", "ada")
+        comment.manual_comment = "Good reasoning about the learning rate."
+        gb.db.commit()
+    outcomes = grading.autograde(course, "lab2", progress=lambda *_: None)
+    with Gradebook(f"sqlite:///{course.gradebook}") as gb:
+        assert gb.find_grade("experiment_answer", "01_neuron", "lab2", "ada").score == 2.5
+    grading.feedback(course, "lab2", outcomes, progress=lambda *_: None)
+    page = (course.feedback / "ada" / "lab2" / "01_neuron.html").read_text()
+    assert "Good reasoning about the learning rate." in page
+    assert "2.5" in page

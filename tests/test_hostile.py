@@ -145,13 +145,28 @@ def hostile(tmp_path_factory):
               "    except OSError as err:\n"
               "        print('refused', type(err).__name__)\n")
     hand_in("writes-out", {"relu": LEAKY + escape})
+    # a fork bomb, and a program started from the notebook
+    bomb = ("import os, subprocess\n"
+            "try:\n"
+            "    while True:\n"
+            "        if os.fork() == 0:\n"
+            "            os._exit(0)\n"
+            "except OSError as err:\n"
+            "    print('fork refused', type(err).__name__)\n"
+            "try:\n"
+            "    subprocess.run(['true'])\n"
+            "    print('a program ran')\n"
+            "except OSError as err:\n"
+            "    print('program refused', type(err).__name__)\n")
+    hand_in("forker", {"relu": LEAKY + bomb})
     # names a spreadsheet runs or a terminal obeys
     for name in ('=HYPERLINK("http:x","y")', "bad\x1b[31mred"):
         bad = course.submitted / name / "lab1"
         bad.mkdir(parents=True)
         nbformat.write(fill_answers(release, solutions), str(bad / f"{NOTEBOOK}.ipynb"))
 
-    before = {"honest": _digest(honest), "secret": secret.read_text()}
+    before = {"honest": _digest(honest), "secret": secret.read_text(),
+              "source": _digest(course.source), "release": _digest(course.release)}
     # grading's own temporary folders go to a folder of this test, checked after
     scratch = root / "tmp"
     scratch.mkdir()
@@ -256,7 +271,20 @@ def test_student_code_writes_nothing_outside_its_sandbox(hostile):
     assert hostile["outcomes"]["writes-out"].graded
     assert not (course.root / "pwned.txt").exists()
     assert _digest(hostile["honest"]) == hostile["before"]["honest"]
+    assert _digest(course.source) == hostile["before"]["source"]
+    assert _digest(course.release) == hostile["before"]["release"]
     assert hostile["secret"].read_text() == hostile["before"]["secret"]
+
+
+def test_no_process_can_be_started_in_the_sandbox(hostile):
+    """Not as root either: the first fork fails, the notebook is graded as usual."""
+    course = hostile["course"]
+    assert hostile["outcomes"]["forker"].graded
+    assert _lost(course, "forker") == ["test_relu"]
+    nb = nbformat.read(str(course.autograded / "forker" / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "fork refused PermissionError" in printed
+    assert "program refused PermissionError" in printed and "a program ran" not in printed
 
 
 def test_names_a_spreadsheet_or_terminal_would_obey_are_refused(hostile):

@@ -14,9 +14,8 @@ Debian's ``bubblewrap`` package) so that the kernel
 - starts with an explicit, minimal environment: none of the grader's
   variables (tokens, paths) reach it;
 - has no network (it talks to the grader through socket files of its own);
-- is limited in memory, CPU time, file size, open files and disk, and in
-  processes when the grader is not root (the kernel limit counts per user,
-  and root is exempt from it).
+- is limited in memory, CPU time, file size, open files and disk, and
+  cannot start processes at all (threads only), as root too.
 
 ``python utils/grader/sandbox.py --kit DIR -f CONNECTION_FILE [kernel args]``
 is the kernel command; :func:`kernel_spec` writes the kernel spec that names
@@ -35,7 +34,7 @@ from pathlib import Path
 LIMITS = {
     "MEMORY_MB": 3072,        # address space: a student's runaway allocation fails
     "CPU_SECONDS": 900,       # CPU time of the whole notebook
-    "PROCESSES": 4096,        # processes and threads of the grader's user (not for root)
+    "PROCESSES": 4096,        # threads of the grader's user (not for root; no processes: see below)
     "OPEN_FILES": 256,
     "FILE_MB": 64,            # the largest file it may write
     "DISK_MB": 256,           # its working folder and /tmp, each
@@ -149,6 +148,81 @@ def _bind(cmd, source, dest, writable=False):
     cmd += ["--bind-fd" if writable else "--ro-bind-fd", str(fd), dest]
 
 
+# -- no new processes ---------------------------------------------------------
+# The kernel limit on processes counts per user and does not bind root, and
+# graders often run as root.  So the sandbox forbids new processes outright
+# with a seccomp filter: threads (clone with CLONE_THREAD) are allowed,
+# fork, vfork, clone without CLONE_THREAD and clone3 are not (clone3 answers
+# "not implemented", and the C library then falls back to clone).  A grading
+# kernel never needs a process of its own: a fork bomb fails at its first fork.
+
+_SYSCALLS = {  # audit architecture: (fork, vfork, clone, clone3)
+    0xC000003E: (57, 58, 56, 435),        # x86_64
+    0xC00000B7: (None, None, 220, 435),   # aarch64
+}
+_CLONE_THREAD = 0x00010000
+_X32_BIT = 0x40000000
+
+
+def _machine_arch():
+    import platform
+    return {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(platform.machine())
+
+
+def process_filter():
+    """The compiled seccomp program (classic BPF) of the rule above, or None
+    on a processor it does not know."""
+    import errno
+    import struct
+    arch = _machine_arch()
+    if arch is None:
+        return None
+    fork, vfork, clone, clone3 = _SYSCALLS[arch]
+    allow, no_permission = 0x7FFF0000, 0x00050000 | errno.EPERM
+    not_implemented = 0x00050000 | errno.ENOSYS
+    load, equal, at_least, has_bits, answer = 0x20, 0x15, 0x35, 0x45, 0x06
+    program = []            # (code, jump if true, jump if false, k), jumps to labels
+
+    def op(code, k, yes=0, no=0):
+        program.append([code, yes, no, k])
+
+    op(load, 4)                                          # the calling convention
+    op(equal, arch, no="foreign")
+    op(load, 0)                                          # the system call's number
+    if arch == 0xC000003E:
+        op(at_least, _X32_BIT, yes="refuse_missing")
+    for number in (fork, vfork):
+        if number is not None:
+            op(equal, number, yes="refuse")
+    op(equal, clone3, yes="refuse_missing")
+    op(equal, clone, no="allow")
+    op(load, 16)                                         # clone's flags
+    op(has_bits, _CLONE_THREAD, yes="allow", no="refuse")
+    labels = {}
+    for name, value in (("allow", allow), ("refuse", no_permission),
+                        ("refuse_missing", not_implemented), ("foreign", not_implemented)):
+        labels[name] = len(program)
+        op(answer, value)
+    code = b""
+    for index, (kind, yes, no, k) in enumerate(program):
+        yes = labels[yes] - index - 1 if isinstance(yes, str) else yes
+        no = labels[no] - index - 1 if isinstance(no, str) else no
+        code += struct.pack("=HBBI", kind, yes, no, k)
+    return code
+
+
+def _seccomp(cmd):
+    """Hand bwrap the process filter through a pipe opened now."""
+    program = process_filter()
+    if program is None:
+        return
+    read, write = os.pipe()
+    os.write(write, program)
+    os.close(write)
+    os.set_inheritable(read, True)
+    cmd += ["--seccomp", str(read)]
+
+
 def command(kernel_args, workdir, connection_file, sockets, kit):
     """The bwrap command line that runs ``ipykernel`` with ``kernel_args``."""
     disk = str(limit("DISK_MB") * 2 ** 20)
@@ -170,6 +244,7 @@ def command(kernel_args, workdir, connection_file, sockets, kit):
     _bind(cmd, connection_file, connection_file)
     _bind(cmd, sockets, sockets, writable=True)
     cmd += ["--chdir", WORK_MOUNT]
+    _seccomp(cmd)
     for name, value in environment().items():
         cmd += ["--setenv", name, value]
     cmd += [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *kernel_args]

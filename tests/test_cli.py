@@ -145,3 +145,16 @@ def test_release_refuses_a_test_that_gives_free_points(tmp_path):
     _edit_cell(path, "test_relu", lambda s: s.split("\n", 1)[0] + "\nprint('fine')")
     with pytest.raises(CourseError, match="gives points for nothing"):
         grading.release(course, "lab1", progress=lambda *_: None)
+
+
+def test_a_scratch_course_of_a_scratch_course_grades_the_kits_way(tmp_path):
+    """The self-test's course lives in build/, and its release check makes a second
+    scratch course elsewhere: that one must still load the kit's settings."""
+    import shutil
+    inner = make_scratch_course(Course(KIT), KIT / "build" / "test-nested-scratch")
+    try:
+        nested = make_scratch_course(inner, tmp_path / "nested")
+        steps = nested.config().Autograde.autograde_preprocessors
+        assert any(getattr(step, "__name__", "") == "GradedExecute" for step in steps), steps
+    finally:
+        shutil.rmtree(inner.root)

@@ -159,8 +159,11 @@ def make_scratch_course(kit, folder):
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    relative = Path(*[".."] * len(folder.relative_to(kit.root).parts)) / "nbgrader_config.py" \
-        if folder.is_relative_to(kit.root) else kit.root / "nbgrader_config.py"
+    # The kit's own settings, never another scratch course's (whose relative
+    # path would not resolve from here): a scratch course of a scratch course
+    # (the release check of the self-test) must still grade the kit's way.
+    relative = Path(*[".."] * len(folder.relative_to(KIT_ROOT).parts)) / "nbgrader_config.py" \
+        if folder.is_relative_to(KIT_ROOT) else KIT_ROOT / "nbgrader_config.py"
     (folder / "nbgrader_config.py").write_text(SCRATCH_CONFIG.format(relative=relative.as_posix()))
     shutil.copytree(kit.source, folder / "source",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))

@@ -41,9 +41,16 @@ UPDATE_TAIL = '''
 '''
 
 TRAIN_HEAD = '''
-def train_loop(X, Y, n_h, learning_rate, max_iteration, print_cost=True):
+def train_loop(X, Y, n_h, learning_rate, max_iteration, print_cost=True, return_costs=False):
     n_x, n_h, n_y = neural_network_structure(X, Y, n_h)
     parameters = initialize_parameters(n_x, n_h, n_y)
+    costs = []
+'''
+
+TRAIN_TAIL = '''
+    if return_costs:
+        return parameters, costs
+    return parameters
 '''
 
 SWEEP_HEAD = '''
@@ -220,43 +227,44 @@ def compute_cost(A2, Y):
     for iteration in range(max_iteration):
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)
+        costs.append(cost)
         if print_cost:
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         update_parameters(parameters, grads, learning_rate)
-    return parameters
-'''}, loses=("test_train_loop_values",)),
+''' + TRAIN_TAIL}, loses=("test_train_loop_values",)),
     Variant("training loop that re-initializes every iteration", {"train_loop": TRAIN_HEAD + '''
     for iteration in range(max_iteration):
         parameters = initialize_parameters(n_x, n_h, n_y)
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)
+        costs.append(cost)
         if print_cost:
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         parameters = update_parameters(parameters, grads, learning_rate)
-    return parameters
-'''}, loses=("test_train_loop_values",)),
+''' + TRAIN_TAIL}, loses=("test_train_loop_values",)),
     Variant("training loop with the return inside the loop", {"train_loop": TRAIN_HEAD + '''
     for iteration in range(max_iteration):
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)
+        costs.append(cost)
         if print_cost:
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         parameters = update_parameters(parameters, grads, learning_rate)
-        return parameters
+        return (parameters, costs) if return_costs else parameters
 '''}, loses=("test_train_loop_output", "test_train_loop_values")),
     Variant("training loop passing the arguments in the wrong order", {"train_loop": TRAIN_HEAD + '''
     for iteration in range(max_iteration):
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)
+        costs.append(cost)
         if print_cost:
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, cache, parameters)
         parameters = update_parameters(parameters, grads, learning_rate)
-    return parameters
-'''}, loses=("test_train_loop_output", "test_train_loop_values")),
+''' + TRAIN_TAIL}, loses=("test_train_loop_output", "test_train_loop_values")),
 
     Variant("predict returns probabilities", {"predict": '''
 def predict(X, parameters):
@@ -397,13 +405,25 @@ def update_parameters(parameters, grads, learning_rate):
     while iteration < max_iteration:
         A2, cache = forward_propagation(X, parameters)
         cost = compute_cost(A2, Y)
+        costs.append(cost)
         if print_cost:
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         parameters = update_parameters(parameters, grads, learning_rate)
         iteration += 1
-    return parameters
-'''}),
+''' + TRAIN_TAIL}),
+    Variant("training loop that prints extra lines while debugging", {"train_loop": TRAIN_HEAD + '''
+    print("training with", n_h, "hidden neurons")
+    for iteration in range(max_iteration):
+        A2, cache = forward_propagation(X, parameters)
+        cost = float(compute_cost(A2, Y))
+        costs.append(cost)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+            print("  A2 mean:", A2.mean())
+        grads = back_propagation(X, Y, parameters, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+''' + TRAIN_TAIL}),
     Variant("predict with np.where", {"predict": '''
 def predict(X, parameters):
     A2, cache = forward_propagation(X, parameters)

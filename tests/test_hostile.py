@@ -213,10 +213,15 @@ def test_forging_in_the_kernel_wins_nothing(hostile, student):
         assert lost == ["test_relu"], lost
 
 
-def test_a_broken_grader_interface_is_flagged(hostile):
-    assert "TAMPERING" in hostile["outcomes"]["fake-agent"].message or \
-        "did not give" in hostile["outcomes"]["fake-agent"].message or \
-        _lost(hostile["course"], "fake-agent")
+@pytest.mark.parametrize("student, flag", [
+    ("fake-agent", "utils.grader.agent.serve"), ("trace-hook", "a hook set with sys.settrace"),
+    ("input-transformer", "no valid answer from the kernel"),
+    ("patched-numpy", "np.allclose"), ("own-checks", "utils.checks.check_close")])
+def test_tampering_is_flagged_for_the_instructor(hostile, student, flag):
+    """A flag in the report (it never adds a point): what was replaced, or that
+    the kernel stopped answering properly."""
+    message = hostile["outcomes"][student].message
+    assert "TAMPERING" in message and flag in message, message
 
 
 def test_nothing_the_kernel_prints_passes_for_a_verdict(hostile):

@@ -305,8 +305,12 @@ def stopped_kernel_notes(course, assignment, student):
         nb = nbformat.read(str(path), as_version=4)
         for number, first in stopped_cells(nb):
             notes.append(f"{path.stem}: cell {number} ({first!r}) stopped the kernel")
+        reasons = {}                       # one line per reason, with its cells
         for number, report in flagged_cells(nb):
-            notes.append(f"TAMPERING in {path.stem}, cell {number}: {report.split(';')[0]}")
+            reasons.setdefault(report.split(";")[0], []).append(str(number))
+        for reason, numbers in reasons.items():
+            cells = f"cell {numbers[0]}" if len(numbers) == 1 else f"cells {', '.join(numbers)}"
+            notes.append(f"TAMPERING in {path.stem}, {cells}: {reason}")
     return notes
 
 

@@ -46,6 +46,8 @@ def _watched():
     items.update({("builtins", builtins, name): getattr(builtins, name) for name in BUILTINS})
     items.update({("utils.checks", checks, name): getattr(checks, name)
                   for name in checks.__all__})
+    from . import agent
+    items[("utils.grader.agent", agent, "serve")] = agent.serve
     return items
 
 
@@ -63,6 +65,11 @@ def replaced():
         if getattr(function, "__code__", code) is not code:
             function.__code__ = code
             found.append(f"the code of utils.checks.{name}")
+    for label, get, put in (("sys.settrace", sys.gettrace, sys.settrace),
+                            ("sys.setprofile", sys.getprofile, sys.setprofile)):
+        if get() is not None:        # a hook that could edit what runs next
+            put(None)
+            found.append(f"a hook set with {label}")
     shell = get_ipython()
     namespace = shell.user_ns if shell is not None else {}
     for name in checks.__all__:

@@ -3,10 +3,9 @@ import re
 
 import nbformat
 import numpy as np
-import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from test_release import HIDDEN, KIT_COURSE, _secret_lines
+from test_release import HIDDEN, _secret_lines
 from utils import grading
 from utils import checks
 from utils.grader.feedback import FeedbackFromVerdicts
@@ -39,7 +38,8 @@ def _failure(name, got, expected):
 
 
 def test_hidden_failure_says_in_words_what_went_wrong():
-    err = _failure("f(x) with L=5 for a fresh x", np.array([-1.0, 2.0, -3.5]), np.array([1.0, -2.0, 3.5]))
+    err = _failure("f(x) with L=5 for a fresh x",
+                   np.array([-1.0, 2.0, -3.5]), np.array([1.0, -2.0, 3.5]))
     text = feedback(err, hidden=True)
     assert "3.5" not in text and "L=5" not in text
     assert "hidden check failed (f(x))" in text and "sign is flipped" in text

@@ -97,3 +97,12 @@ def _own_lines(course, html):
     except Exception:  # noqa: BLE001 - a broken submission has no lines of its own
         return set()
     return {line.strip() for cell in cells for line in cell.source.splitlines()}
+
+
+def test_what_the_kernel_says_its_code_raised_is_bounded():
+    """The error's name and message come from the student's kernel: a name that is
+    not one is not repeated, and a long message is cut."""
+    from utils.grader.remote import StudentError, student_error
+    forged = student_error("\x1b[2JAll tests passed", "x")
+    assert isinstance(forged, StudentError) and "\x1b" not in str(forged)
+    assert len(str(student_error("ValueError", "y" * 10 ** 6))) == 2000

@@ -71,7 +71,13 @@ class CannotSend(BaseException):
 
 
 def student_error(kind, message):
-    """An exception that says what student code raised."""
+    """An exception that says what student code raised.
+
+    Both texts come from the kernel: the name must look like one, and the
+    message is cut short, whatever the kernel's side did.
+    """
+    kind = kind if kind.isidentifier() and len(kind) <= 60 else "an unnamed error"
+    message = message[:2000]
     cls = SAFE_ERRORS.get(kind)
     if kind in ("KeyboardInterrupt", "SystemExit"):
         return StudentError(f"{kind}: {message}" if message else kind)

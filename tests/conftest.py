@@ -8,6 +8,8 @@ once per session.  The class holds, for every assignment:
 - ``mistake-N`` / ``alternative-N``: the prepared variants of
   ``tests/variants``, packed so no two share an answer cell, each handing in
   only the notebooks their variants change;
+- ``stub-N``: the solutions with one graded function of a notebook turned
+  into a stub of the right shape (the ``STUBS`` of ``tests/variants``);
 - special cases in lab1, handing in its first notebook or two: broken JSON,
   a deleted test cell, a tampered copy of the helpers.
 """
@@ -28,10 +30,15 @@ from utils.course import Course, prepare_environment  # noqa: E402
 from utils.course import make_scratch_course  # noqa: E402
 from utils.grader.report import cell_scores  # noqa: E402
 from utils.selftest import grade_cells  # noqa: E402
-from utils.submissions import (grade_id, load_variants, synthetic_class,  # noqa: E402
-                               write_submission)
+from utils.submissions import (grade_id, load_variants, stub_class,  # noqa: E402
+                               synthetic_class, write_submission)
 
 prepare_environment()
+
+#: The stub kinds the suite grades: zeros, ones and transposed (shape kept,
+#: values wrong).  ``python -m utils selftest <a> --stubs`` also grades the
+#: doubled stubs; with them the suite's class takes about a third longer.
+SUITE_STUB_KINDS = ("zeros", "ones", "transposed")
 
 
 @dataclass
@@ -40,6 +47,7 @@ class GradedClass:
     course: Course
     outcomes: dict = field(default_factory=dict)     # (student, assignment) -> Outcome
     variants: dict = field(default_factory=dict)     # (assignment, variant name) -> (student, Variant)
+    stubs: dict = field(default_factory=dict)        # assignment -> [(student, notebook, target, kind, cells)]
 
     def scores(self, student, assignment, notebook):
         return cell_scores(self.course, assignment, student, notebook)
@@ -52,7 +60,8 @@ class GradedClass:
 def _build_class(course, assignment):
     """Write every synthetic student of one assignment into ``submitted/``."""
     students, planned = synthetic_class(course, assignment, complete=False)
-    for student, notebooks in students.items():
+    stubbed, stub_plan = stub_class(course, assignment, kinds=SUITE_STUB_KINDS)
+    for student, notebooks in {**students, **stubbed}.items():
         write_submission(course, student, assignment, notebooks)
     names = course.notebooks(assignment)
     correct = students["correct"]
@@ -81,7 +90,7 @@ def _build_class(course, assignment):
         checks.write_text(checks.read_text() + "\n\ndef call(name, func, *a, **k):\n"
                           "    return None\n\ndef check_close(*a, **k):\n    return None\n"
                           "\ndef check_shape(*a, **k):\n    return None\n")
-    return planned
+    return planned, stub_plan
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +101,7 @@ def graded(tmp_path_factory):
     result = GradedClass(course)
     for assignment in course.assignments():
         grading.release(course, assignment, validate=False, progress=lambda *_: None)
-        planned = _build_class(course, assignment)
+        planned, result.stubs[assignment] = _build_class(course, assignment)
         result.variants.update({(assignment, k): v for k, v in planned.items()})
         outcomes = grading.autograde(course, assignment, jobs=grading.default_jobs(),
                                      progress=lambda *_: None)

@@ -2,6 +2,7 @@
 import filecmp
 import json
 import re
+import sys
 
 import nbformat
 import pytest
@@ -97,14 +98,25 @@ def test_release_ships_only_student_helpers(assignment):
 
 
 def test_student_helpers_import_nothing_instructor_only():
-    """The shipped modules import only numpy, matplotlib and each other."""
+    """The shipped modules import only the standard library, numpy, matplotlib,
+    scikit-learn and each other."""
     for name in STUDENT_MODULES:
         path = KIT / "utils" / name
         if not path.exists():
             continue
         imports = re.findall(r"^\s*(?:from|import)\s+([\w.]+)", path.read_text(), re.M)
         for module in imports:
-            assert module.split(".")[0] in {"numpy", "matplotlib", "numbers", "warnings",
-                                            "math", "sklearn", "__future__", "utils", ""} \
+            assert module.split(".")[0] in {"numpy", "matplotlib", "sklearn", "utils", ""} \
+                or module.split(".")[0] in sys.stdlib_module_names \
                 or module.startswith("."), f"utils/{name} imports {module}"
             assert "reference" not in module and "grading" not in module
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_notebook_links_the_conventions_page(assignment):
+    """CONVENTIONS.md ships beside the notebooks, and each notebook's first cell links it."""
+    folder = KIT_COURSE.release / assignment
+    assert (folder / "CONVENTIONS.md").read_text() == (KIT / "utils" / "conventions.md").read_text()
+    for path in sorted(folder.glob("*.ipynb")):
+        first = nbformat.read(str(path), 4).cells[0]
+        assert first.cell_type == "markdown" and "(CONVENTIONS.md)" in first.source, path.name

@@ -105,3 +105,10 @@ def test_grading_refuses_without_a_sandbox_unless_told(tmp_path):
     assert refused.returncode == 2
     assert "cannot sandbox" in refused.stderr and "--no-sandbox" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_grading_kernels_get_every_student_module():
+    """What students import in a notebook is importable in a grading kernel too."""
+    from utils.course import STUDENT_MODULES
+    modules = {name for name in STUDENT_MODULES if name.endswith(".py")}
+    assert modules <= set(sandbox.KERNEL_FILES)

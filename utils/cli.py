@@ -117,7 +117,7 @@ def cmd_selftest(args):
     from . import selftest
     _sandbox(args, refuse=False)
     ok = selftest.run(args.assignment, args.notebook or None, folder=args.dir,
-                      jobs=args.jobs)
+                      jobs=args.jobs, stubs=args.stubs)
     return EXIT_OK if ok else EXIT_NOT_GRADED
 
 
@@ -213,6 +213,10 @@ def parser():
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--notebook", action="append", metavar="NAME",
                    help="only this notebook, e.g. 02_layer (repeatable)")
+    p.add_argument("--stubs", action="store_true",
+                   help="instead of the variants, grade stubs of every graded function "
+                        "(zeros, ones, transposed, doubled: the STUBS of the variant files) "
+                        "and check that each scores 0 in the cells that test it")
     p.add_argument("--dir", metavar="DIR",
                    help="scratch folder (default: build/selftest/ASSIGNMENT)")
     _jobs_option(p, "graded")

@@ -21,7 +21,11 @@ ASSIGNMENTS = ("lab1", "lab2", "hw1", "hw2")
 
 #: The student-facing part of ``utils``: copied into every released
 #: assignment as ``utils/``.  Nothing else of the package ships.
-STUDENT_MODULES = ("__init__.py", "checks.py", "plots.py", "data.py")
+STUDENT_MODULES = ("__init__.py", "checks.py", "plots.py", "data.py", "earlier.py")
+
+#: The course's conventions (shapes, layouts, cost scaling): one page, shipped
+#: at the root of every released assignment as ``CONVENTIONS.md``.
+CONVENTIONS = KIT_ROOT / "utils" / "conventions.md"
 
 
 class CourseError(Exception):
@@ -130,7 +134,8 @@ class Course:
 
 
 def copy_student_modules(destination):
-    """Copy the student-facing part of ``utils`` into ``destination/utils``."""
+    """Copy the student-facing part of ``utils`` into ``destination/utils``,
+    and the conventions page to ``destination/CONVENTIONS.md``."""
     target = Path(destination) / "utils"
     if target.exists():
         shutil.rmtree(target)
@@ -139,6 +144,7 @@ def copy_student_modules(destination):
         source = KIT_ROOT / "utils" / name
         if source.exists():
             shutil.copyfile(source, target / name)
+    shutil.copyfile(CONVENTIONS, Path(destination) / "CONVENTIONS.md")
     return target
 
 

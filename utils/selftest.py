@@ -13,7 +13,7 @@ from . import grading
 from .grader import report
 from .course import KIT_ROOT, Course
 from .course import make_scratch_course
-from .submissions import synthetic_class, write_submission
+from .submissions import stub_class, synthetic_class, unstubbed, write_submission
 
 
 def variant_problems(cell_points, scores, variant, owned_by_others=()):
@@ -83,8 +83,31 @@ def check_planned(course, assignment, planned):
     return verdicts
 
 
-def run(assignment, notebooks=None, folder=None, jobs=1, progress=print):
-    """Self-test ``notebooks`` of ``assignment``; return True when all is right."""
+def stub_problems(course, assignment, planned):
+    """What is wrong with how the stubs were graded: a cell that a stub of the
+    function it tests did not bring to 0 (the cell gives points for shape or
+    type alone)."""
+    problems = []
+    for student, notebook, target, kind, cells in planned:
+        scores = report.cell_scores(course, assignment, student, notebook)
+        for cell in cells:
+            score, max_score = scores.get(cell, (None, None))
+            if score is None:
+                problems.append(f"{notebook}: STUBS names {cell} for {target}, which is "
+                                "not a grade cell")
+            elif score > 0:
+                problems.append(f"{notebook}: a {kind} stub of {target} scored "
+                                f"{score:g}/{max_score:g} in {cell} ({student})")
+    return problems
+
+
+def run(assignment, notebooks=None, folder=None, jobs=1, progress=print, stubs=False):
+    """Self-test ``notebooks`` of ``assignment``; return True when all is right.
+
+    With ``stubs`` the prepared class is the solutions, the blank release and
+    a stub of every graded function (see ``STUBS`` in the variant files)
+    instead of the prepared variants.
+    """
     kit = Course(KIT_ROOT)
     kit.check_assignment(assignment)
     notebooks = notebooks or kit.notebooks(assignment)
@@ -104,6 +127,10 @@ def run(assignment, notebooks=None, folder=None, jobs=1, progress=print):
     progress(f"Releasing {assignment}: {', '.join(notebooks)}")
     grading.release(course, assignment, progress=progress)
     students, planned = synthetic_class(course, assignment)
+    if stubs:
+        stubbed, stub_plan = stub_class(course, assignment, notebooks)
+        students = {"correct": students["correct"], "blank": students["blank"], **stubbed}
+        planned = {}
     for student, nbs in students.items():
         write_submission(course, student, assignment, nbs)
     progress(f"Grading {len(students)} prepared students")
@@ -112,16 +139,29 @@ def run(assignment, notebooks=None, folder=None, jobs=1, progress=print):
     for notebook in notebooks:
         cells = grade_cells(course, assignment, notebook)
         progress(f"\n{assignment}/{notebook}")
-        width = max(len(s) for s in students)
+        labels = {s: s for s, nbs in students.items() if notebook in nbs}
+        if stubs:
+            labels.update({s: f"{s} {target} {kind}" for s, n, target, kind, _ in stub_plan
+                           if n == notebook})
+        width = max(len(label) for label in labels.values())
         progress(" " * width + "  " + "  ".join(cells))
-        for student in students:
+        for student, label in labels.items():
             scores = report.cell_scores(course, assignment, student, notebook)
             row = "  ".join(f"{scores[c][0]:g}/{scores[c][1]:g}".ljust(len(c)) for c in cells)
-            progress(f"{student.ljust(width)}  {row}")
+            progress(f"{label.ljust(width)}  {row}")
     for problem in reference_problems(course, assignment, notebooks):
         ok = False
         progress(f"PROBLEM: {problem}")
     progress("")
+    if stubs:
+        problems = [f"{assignment}/{notebook}: no STUBS entry for {name}" for notebook in notebooks
+                    for name in unstubbed(course, assignment, notebook)]
+        problems += stub_problems(course, assignment, stub_plan)
+        for problem in problems:
+            progress(f"PROBLEM: {problem}")
+        progress(f"{len(stub_plan)} stubs graded." if not problems else
+                 f"{len(problems)} problem(s) with stubs.")
+        ok = ok and not problems
     for label, problems in check_planned(course, assignment, planned).items():
         student = planned[label][0]
         if problems:

@@ -6,6 +6,7 @@ with every answer right) or from a :class:`Variant`: a realistic mistake, or
 a correct answer written another way.  Variants live as plain data in
 ``tests/variants/<assignment>/<notebook>.py``, one ``VARIANTS`` list each.
 """
+import ast
 import importlib.util
 import re
 import shutil
@@ -39,6 +40,20 @@ class Variant:
     @property
     def is_mistake(self):
         return bool(self.loses)
+
+
+#: How a stub changes what a correct answer gives: every kind keeps shapes and
+#: types, so only a test that checks values can tell the stub from the answer.
+STUB_KINDS = ("zeros", "ones", "transposed", "doubled")
+
+
+@dataclass
+class Stub:
+    """The grade cells that test one graded function or method (``cells``),
+    and the stub kinds that change what it gives (``kinds``): every cell
+    must score 0 when the answer is replaced by any of those stubs."""
+    cells: tuple
+    kinds: tuple = STUB_KINDS
 
 
 def grade_id(cell):
@@ -77,18 +92,132 @@ def fill_answers(release_notebook, answers):
     return nb
 
 
-def load_variants(assignment, notebook):
-    """The prepared variants of one notebook (an empty list when none exist)."""
+def _variants_module(assignment, notebook):
     path = VARIANTS_DIR / assignment / f"{notebook}.py"
     if not path.exists():
-        return []
+        return None
     spec = importlib.util.spec_from_file_location(f"variants_{assignment}_{notebook}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    variants = list(module.VARIANTS)
+    return module
+
+
+def load_variants(assignment, notebook):
+    """The prepared variants of one notebook (an empty list when none exist)."""
+    module = _variants_module(assignment, notebook)
+    variants = list(getattr(module, "VARIANTS", []))
     for v in variants:
         v.notebook = notebook
     return variants
+
+
+def load_stubs(assignment, notebook):
+    """``{target: [Stub, ...]}`` of one notebook: its graded functions and
+    methods (``"relu"``, ``"Neuron.forward"``) with the cells that test each.
+
+    A ``STUBS`` entry is a tuple of cells (every kind), a :class:`Stub`, or a
+    list of them (when a kind changes only part of what a function gives and
+    so concerns only some of its cells)."""
+    module = _variants_module(assignment, notebook)
+
+    def stubs(entry):
+        if isinstance(entry, Stub):
+            return [entry]
+        if isinstance(entry, list):
+            return [s for item in entry for s in stubs(item)]
+        return [Stub(tuple(entry))]
+    return {target: stubs(entry) for target, entry in getattr(module, "STUBS", {}).items()}
+
+
+def defined_names(code):
+    """Top-level functions and classes an answer defines (``[(name, is_class)]``)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [(node.name, isinstance(node, ast.ClassDef)) for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+
+
+def _takes_self(code, name):
+    """Whether the function ``name`` in ``code`` is a method written on its own
+    (``def backward(self, ...)``, attached to a class later)."""
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return bool(node.args.args) and node.args.args[0].arg == "self"
+    return False
+
+
+#: Appended to a correct answer to turn one function or method into a stub.
+#: It wraps the answer and changes what it gives (see :data:`STUB_KINDS`):
+#: the return value and, for a method, every attribute the call set or changed.
+_STUB_CODE = '''
+
+def _stub_value(value, kind):
+    import numpy
+    if isinstance(value, numpy.ndarray):
+        if kind == "zeros":
+            return numpy.zeros_like(value)
+        if kind == "ones":
+            return numpy.ones_like(value)
+        if kind == "transposed":
+            return value.T.copy() if value.ndim >= 2 else value
+        return value * 2
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, (int, float, numpy.number)):
+        if isinstance(value, (tuple, list)):
+            return type(value)(_stub_value(v, kind) for v in value)
+        if isinstance(value, dict):
+            return {k: _stub_value(v, kind) for k, v in value.items()}
+        return value
+    return {"zeros": value * 0, "ones": value * 0 + 1, "transposed": value,
+            "doubled": value * 2}[kind]
+
+
+def _stubbed(function, kind, method):
+    import functools, inspect, numpy
+
+    def snapshot(obj):
+        return {k: (v, v.copy() if isinstance(v, (numpy.ndarray, dict, list)) else None)
+                for k, v in vars(obj).items()} if hasattr(obj, "__dict__") else {}
+
+    def stub_changes(obj, before):
+        for key, new in list(vars(obj).items()):
+            old, copy = before.get(key, (None, None))
+            if key not in before or new is not old or (
+                    isinstance(new, numpy.ndarray) and not numpy.array_equal(new, copy)) or (
+                    isinstance(new, (dict, list)) and new != copy):
+                setattr(obj, key, _stub_value(new, kind))
+
+    if inspect.isgeneratorfunction(function):
+        @functools.wraps(function)
+        def generator(*args, **kwargs):
+            for item in function(*args, **kwargs):
+                yield _stub_value(item, kind)
+        return generator
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        before = snapshot(args[0]) if method and args else None
+        value = function(*args, **kwargs)
+        if before is not None:
+            stub_changes(args[0], before)
+        return _stub_value(value, kind)
+    return wrapper
+'''
+
+
+def stub_answers(solutions, target, kind):
+    """``{grade_id: code}``: the solutions with ``target`` turned into a ``kind`` stub."""
+    if kind not in STUB_KINDS:
+        raise ValueError(f"unknown stub kind {kind!r}: use one of {', '.join(STUB_KINDS)}")
+    owner, _, method = target.partition(".")
+    for gid, code in solutions.items():
+        if owner in (name for name, _ in defined_names(code)):
+            line = (f"{owner}.{method} = _stubbed({owner}.{method}, {kind!r}, method=True)"
+                    if method else f"{owner} = _stubbed({owner}, {kind!r}, "
+                                   f"method={_takes_self(code, owner)})")
+            return {gid: code.rstrip() + "\n" + _STUB_CODE + "\n" + line + "\n"}
+    raise KeyError(f"no answer cell defines {owner}")
 
 
 def pack(variants):
@@ -155,6 +284,40 @@ def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
             for v in group:
                 planned[f"{v.notebook}: {v.name}"] = (f"{kind}-{i}", v)
     return students, planned
+
+
+def stub_class(course, assignment, notebooks=None, kinds=STUB_KINDS):
+    """Students who hand in stubs (of the given ``kinds``), one stub per notebook each.
+
+    Returns ``(students, planned)``: ``students`` maps ``stub-N`` to
+    ``{notebook: notebook node}`` (only the notebooks with a stub), and
+    ``planned`` lists ``(student, notebook, target, kind, cells)`` for every
+    stub of every graded function (``STUBS`` of the variant files).
+    """
+    names = notebooks or course.notebooks(assignment)
+    students, planned = {}, []
+    for notebook in names:
+        solutions = solution_answers(course.source / assignment / f"{notebook}.ipynb")
+        release = course.release / assignment / f"{notebook}.ipynb"
+        stubs = [(target, kind, stub.cells)
+                 for target, entry in load_stubs(assignment, notebook).items()
+                 for stub in entry if stub.cells for kind in stub.kinds if kind in kinds]
+        for number, (target, kind, cells) in enumerate(stubs, 1):
+            student = f"stub-{number}"
+            answers = {**solutions, **stub_answers(solutions, target, kind)}
+            students.setdefault(student, {})[notebook] = fill_answers(release, answers)
+            planned.append((student, notebook, target, kind, tuple(cells)))
+    return students, planned
+
+
+def unstubbed(course, assignment, notebook):
+    """Functions and classes the notebook's answers define that ``STUBS`` does
+    not list (a class counts as listed when one of its methods is; an
+    ungraded answer is listed with no cells)."""
+    listed = {target.partition(".")[0] for target in load_stubs(assignment, notebook)}
+    solutions = solution_answers(course.source / assignment / f"{notebook}.ipynb")
+    return sorted({name for code in solutions.values() for name, _ in defined_names(code)
+                   if not name.startswith("_") and name not in listed})
 
 
 def write_submission(course, student, assignment, notebooks):

@@ -6,7 +6,10 @@
   submission's files, never the graded notebook with its hidden tests) and
   talks to the grader through socket files in another private folder; both
   are removed when the notebook is done.
-- Student cells run in the kernel as usual.
+- Student cells run in the kernel as usual.  Before the first one that loads
+  answers of an earlier notebook (:func:`utils.earlier.load_answers`), the
+  kernel is given the grader's versions of them: it never sees another
+  notebook, so each notebook is graded on its own.
 - A test cell never runs in the kernel.  Its code, taken from the
   gradebook's copy of the instructor's notebook, runs in the grading process
   (:mod:`utils.grader.verdict`), reaching into the kernel only to call the
@@ -91,6 +94,8 @@ class GradedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._replayable = []   # indices of student cells that ran without stopping the kernel
+        self._earlier = None    # the grader's versions of earlier notebooks' answers, once sent
+        self._assignment = (resources.get("nbgrader") or {}).get("assignment") if resources else None
         self._tests = instructor_tests(resources)
         if self._tests is None:
             raise RuntimeError("this course's test cells are graded outside the kernel: "
@@ -126,6 +131,8 @@ class GradedExecute(Execute):
         if is_grade(cell) and not is_solution(cell):
             self._grade(cell)
             return cell, resources
+        if self._earlier is None and "load_answers" in cell.source:
+            self._provide_earlier()
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -170,6 +177,23 @@ class GradedExecute(Execute):
         if result.kernel_lost and result.kernel_lost.endswith("did not stop when interrupted") \
                 or result.kernel_lost.startswith("stopped"):
             self._restart_and_replay()
+
+    def _provide_earlier(self):
+        """Give :func:`utils.earlier.load_answers` in the kernel the grader's own
+        versions of earlier notebooks' answers: the kernel never reads another
+        notebook, so a notebook is graded on its own."""
+        from .reference.earlier import answers_for
+        self._earlier = answers_for(self._assignment)
+        self._send_earlier()
+
+    def _send_earlier(self):
+        if not self._earlier:
+            return
+        self._deadline = time.monotonic() + RESPONSE_TIMEOUT
+        try:
+            remote.KernelSession(self._transport).request("provide", answers=self._earlier)
+        except BaseException as err:  # noqa: BLE001 - the loading cell then says what is missing
+            self.log.warning("Could not give the kernel the earlier answers: %s", err)
 
     def _transport(self, code, expression):
         """Run ``code`` in the kernel; return the text it gives for ``expression``."""
@@ -252,6 +276,7 @@ class GradedExecute(Execute):
     def _restart_and_replay(self):
         run_sync(self.km.restart_kernel)(now=True)
         run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+        self._send_earlier()
         for index in list(self._replayable):
             replay = copy.deepcopy(self.nb.cells[index])
             try:
@@ -260,6 +285,7 @@ class GradedExecute(Execute):
                 self._replayable.remove(index)
                 run_sync(self.km.restart_kernel)(now=True)
                 run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+                self._send_earlier()
 
 
 def stopped_cells(nb):

@@ -2,7 +2,7 @@
 points in their own exercise, and correct alternatives that must keep every
 point.  Each answer is the whole answer cell as a student would write it.
 """
-from utils.submissions import Variant
+from utils.submissions import Stub, Variant
 
 BACKPROP_HEAD = '''
 def back_propagation(X, Y, parameters, cache):
@@ -62,6 +62,41 @@ def hyperparameter_sweep(X_train, Y_train, X_test, Y_test, hidden_sizes, learnin
             np.random.seed(1)
 '''
 
+GRADCHECK_HEAD = '''
+def gradient_check(X, Y, parameters, epsilon=1e-7):
+    names = ["W1", "b1", "W2", "b2"]
+    A2, cache = forward_propagation(X, parameters)
+    grads = back_propagation(X, Y, parameters, cache)
+    grad = np.concatenate([grads["d" + name].reshape(-1) for name in names])
+    grad_approx = np.zeros(grad.shape)
+    k = 0
+'''
+
+GRADCHECK_TAIL = '''
+    difference = np.linalg.norm(grad - grad_approx) / (np.linalg.norm(grad) + np.linalg.norm(grad_approx))
+    return difference
+'''
+
+
+def _probe(before="", restore="theta[index] = saved",
+           slope="(cost_plus - cost_minus) / (2 * epsilon)", plus="saved + epsilon",
+           minus="saved - epsilon"):
+    """The loop of gradient_check with one piece written differently."""
+    return f'''
+    for name in names:
+        theta = parameters[name]{before}
+        for index in np.ndindex(theta.shape):
+            saved = theta[index]
+            theta[index] = {plus}
+            cost_plus = compute_cost(forward_propagation(X, parameters)[0], Y)
+            theta[index] = {minus}
+            cost_minus = compute_cost(forward_propagation(X, parameters)[0], Y)
+            {restore}
+            grad_approx[k] = {slope}
+            k += 1
+'''
+
+
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
     Variant("n_y read from X", {"neural_network_structure": '''
@@ -91,7 +126,7 @@ def initialize_parameters(n_x, n_h, n_y):
     b2 = np.zeros(n_y)
     parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
     return parameters
-'''}, loses=("test_initialize_shapes",)),
+'''}, loses=("test_initialize_values",)),
     Variant("W2 scaled by 1/sqrt(n_x)", {"initialize_parameters": '''
 def initialize_parameters(n_x, n_h, n_y):
     W1 = np.random.randn(n_h, n_x) / np.sqrt(n_x)
@@ -109,7 +144,7 @@ def initialize_parameters(n_x, n_h, n_y):
     b2 = np.zeros((n_y, 1))
     parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
     return parameters
-'''}, loses=("test_initialize_shapes", "test_initialize_values")),
+'''}, loses=("test_initialize_values",)),
 
     Variant("sigmoid with the sign flipped", {"sigmoid": '''
 def sigmoid(x):
@@ -167,7 +202,7 @@ def forward_propagation(X, parameters):
     A2 = sigmoid(Z2)
     cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
     return cache, A2
-'''}, loses=("test_forward_shapes", "test_forward_values")),
+'''}, loses=("test_forward_values",)),
 
     Variant("cost without the 1/2", {"compute_cost": '''
 def compute_cost(A2, Y):
@@ -187,7 +222,7 @@ def compute_cost(A2, Y):
     diff = A2 - Y
     cost = np.dot(diff, diff.T) / (2 * m)
     return cost
-'''}, loses=("test_cost_type",)),
+'''}, loses=("test_cost_value",)),
 
     Variant("derivative taken at A1 instead of Z1", {"back_propagation": BACKPROP_HEAD + '''
     dZ1 = (W2.T @ dZ2) * sigmoid_derivative(A1)
@@ -198,12 +233,12 @@ def compute_cost(A2, Y):
     dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
     dW1 = dZ1 @ X.T
     db1 = np.sum(dZ1, axis=1)
-''' + BACKPROP_TAIL}, loses=("test_backprop_shapes", "test_backprop_values")),
+''' + BACKPROP_TAIL}, loses=("test_backprop_values",)),
     Variant("dW1 transposed", {"back_propagation": BACKPROP_HEAD + '''
     dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
     dW1 = X @ dZ1.T
     db1 = np.sum(dZ1, axis=1, keepdims=True)
-''' + BACKPROP_TAIL}, loses=("test_backprop_shapes", "test_backprop_values")),
+''' + BACKPROP_TAIL}, loses=("test_backprop_values",)),
     Variant("hidden gradient divided by m a second time", {"back_propagation": BACKPROP_HEAD + '''
     dZ1 = (W2.T @ dZ2) / m * sigmoid_derivative(Z1)
     dW1 = dZ1 @ X.T
@@ -232,7 +267,7 @@ def compute_cost(A2, Y):
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         update_parameters(parameters, grads, learning_rate)
-''' + TRAIN_TAIL}, loses=("test_train_loop_values",)),
+''' + TRAIN_TAIL}, loses=("test_train_loop_output", "test_train_loop_values")),
     Variant("training loop that re-initializes every iteration", {"train_loop": TRAIN_HEAD + '''
     for iteration in range(max_iteration):
         parameters = initialize_parameters(n_x, n_h, n_y)
@@ -243,7 +278,7 @@ def compute_cost(A2, Y):
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         parameters = update_parameters(parameters, grads, learning_rate)
-''' + TRAIN_TAIL}, loses=("test_train_loop_values",)),
+''' + TRAIN_TAIL}, loses=("test_train_loop_output", "test_train_loop_values")),
     Variant("training loop with the return inside the loop", {"train_loop": TRAIN_HEAD + '''
     for iteration in range(max_iteration):
         A2, cache = forward_propagation(X, parameters)
@@ -277,7 +312,7 @@ def predict(X, parameters):
     A2, cache = forward_propagation(X, parameters)
     predictions = (A2 > 0.5).astype(int).flatten()
     return predictions
-'''}, loses=("test_predict_shape", "test_predict_values")),
+'''}, loses=("test_predict_values",)),
     Variant("predict counts 0.5 as a one", {"predict": '''
 def predict(X, parameters):
     A2, cache = forward_propagation(X, parameters)
@@ -314,6 +349,61 @@ chosen_n_h = 10.0
 chosen_learning_rate = 2.0
 chosen_max_iteration = 100.0
 '''}, loses=("test_chosen_settings",)),
+
+    Variant("training loop that always returns the pair", {"train_loop": TRAIN_HEAD + '''
+    for iteration in range(max_iteration):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        costs.append(cost)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, parameters, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    return parameters, costs
+'''}, loses=("test_train_loop_output",)),
+
+    Variant("gradient check with one-sided differences", {"gradient_check": GRADCHECK_HEAD + '''
+    cost = compute_cost(forward_propagation(X, parameters)[0], Y)
+    for name in names:
+        theta = parameters[name]
+        for index in np.ndindex(theta.shape):
+            saved = theta[index]
+            theta[index] = saved + epsilon
+            cost_plus = compute_cost(forward_propagation(X, parameters)[0], Y)
+            theta[index] = saved
+            grad_approx[k] = (cost_plus - cost) / epsilon
+            k += 1
+''' + GRADCHECK_TAIL}, loses=("test_gradient_check_values",),
+            note="At the default epsilon a one-sided difference still gives about 2e-8 on the "
+                 "toy problem, below the 1e-7 threshold, but the exercise asks for the central "
+                 "difference and the value it returns is not that: with epsilon = 0.01 it gives "
+                 "4.7e-3 instead of 4.4e-6, and it would call a right gradient suspicious."),
+    Variant("gradient check that never puts the entry back", {"gradient_check": GRADCHECK_HEAD
+            + _probe(restore="pass") + GRADCHECK_TAIL}, loses=("test_gradient_check_values",)),
+    Variant("gradient check that moves the entries of a copy", {"gradient_check": GRADCHECK_HEAD
+            + _probe(before=".copy()") + GRADCHECK_TAIL},
+            loses=("test_gradient_check_values", "test_gradient_check_broken")),
+    Variant("gradient check dividing by epsilon instead of 2 epsilon", {"gradient_check": GRADCHECK_HEAD
+            + _probe(slope="(cost_plus - cost_minus) / epsilon") + GRADCHECK_TAIL},
+            loses=("test_gradient_check_values", "test_gradient_check_broken")),
+    Variant("gradient check with epsilon written as a number", {"gradient_check": GRADCHECK_HEAD
+            + _probe(plus="saved + 1e-7", minus="saved - 1e-7",
+                     slope="(cost_plus - cost_minus) / (2 * 1e-7)") + GRADCHECK_TAIL},
+            loses=("test_gradient_check_values",)),
+    Variant("gradient check with the norm of the sum below the line", {"gradient_check": GRADCHECK_HEAD
+            + _probe() + '''
+    difference = np.linalg.norm(grad - grad_approx) / np.linalg.norm(grad + grad_approx)
+    return difference
+'''}, loses=("test_gradient_check_broken",)),
+    Variant("gradient check over the weights only", {"gradient_check": '''
+def gradient_check(X, Y, parameters, epsilon=1e-7):
+    names = ["W1", "W2"]
+    A2, cache = forward_propagation(X, parameters)
+    grads = back_propagation(X, Y, parameters, cache)
+    grad = np.concatenate([grads["d" + name].reshape(-1) for name in names])
+    grad_approx = np.zeros(grad.shape)
+    k = 0
+''' + _probe() + GRADCHECK_TAIL}, loses=("test_gradient_check_values", "test_gradient_check_broken")),
 
     # -- correct alternatives ---------------------------------------------
     Variant("structure with len and np.shape", {"neural_network_structure": '''
@@ -453,4 +543,91 @@ chosen_n_h = 4
 chosen_learning_rate = 5
 chosen_max_iteration = 200
 '''}),
+    Variant("gradient check with np.nditer", {"gradient_check": GRADCHECK_HEAD + '''
+    for name in names:
+        it = np.nditer(parameters[name], flags=["multi_index"], op_flags=["readwrite"])
+        while not it.finished:
+            index = it.multi_index
+            original = parameters[name][index]
+            parameters[name][index] = original + epsilon
+            J_plus = compute_cost(forward_propagation(X, parameters)[0], Y)
+            parameters[name][index] = original - epsilon
+            J_minus = compute_cost(forward_propagation(X, parameters)[0], Y)
+            parameters[name][index] = original
+            grad_approx[k] = (J_plus - J_minus) / (2 * epsilon)
+            k += 1
+            it.iternext()
+''' + GRADCHECK_TAIL}),
+    Variant("gradient check through one parameter vector, sqrt of sums of squares", {"gradient_check": '''
+def gradient_check(X, Y, parameters, epsilon=1e-7):
+    names = ["W1", "b1", "W2", "b2"]
+    A2, cache = forward_propagation(X, parameters)
+    grads = back_propagation(X, Y, parameters, cache)
+    grad = np.concatenate([np.ravel(grads["d" + name]) for name in names])
+    shapes = [parameters[name].shape for name in names]
+    vector = np.concatenate([np.ravel(parameters[name]) for name in names])
+
+    def as_dictionary(v):
+        result, start = {}, 0
+        for name, shape in zip(names, shapes):
+            size = int(np.prod(shape))
+            result[name] = v[start:start + size].reshape(shape)
+            start += size
+        return result
+
+    grad_approx = np.zeros(len(vector))
+    for i in range(len(vector)):
+        plus, minus = vector.copy(), vector.copy()
+        plus[i] += epsilon
+        minus[i] -= epsilon
+        J_plus = compute_cost(forward_propagation(X, as_dictionary(plus))[0], Y)
+        J_minus = compute_cost(forward_propagation(X, as_dictionary(minus))[0], Y)
+        grad_approx[i] = (J_plus - J_minus) / (2 * epsilon)
+    numerator = np.sqrt(np.sum((grad - grad_approx) ** 2))
+    denominator = np.sqrt(np.sum(grad ** 2)) + np.sqrt(np.sum(grad_approx ** 2))
+    return numerator / denominator
+'''}),
+    Variant("gradient check with a fresh dictionary per probe and flatten", {"gradient_check": '''
+def gradient_check(X, Y, parameters, epsilon=1e-7):
+    names = ["W1", "b1", "W2", "b2"]
+    A2, cache = forward_propagation(X, parameters)
+    grads = back_propagation(X, Y, parameters, cache)
+    grad = np.concatenate([grads["d" + name].flatten() for name in names])
+    approx = []
+    for name in names:
+        for flat in range(parameters[name].size):
+            costs = []
+            for step in (epsilon, -epsilon):
+                moved = parameters[name].astype(float).flatten()
+                moved[flat] += step
+                shifted = dict(parameters)
+                shifted[name] = moved.reshape(parameters[name].shape)
+                costs.append(compute_cost(forward_propagation(X, shifted)[0], Y))
+            approx.append((costs[0] - costs[1]) / (2 * epsilon))
+    grad_approx = np.array(approx)
+    return float(np.linalg.norm(grad - grad_approx) / (np.linalg.norm(grad) + np.linalg.norm(grad_approx)))
+'''}),
 ]
+
+
+#: Every graded function of the notebook, with the grade cells that test it:
+#: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+#: "transposed" leaves numbers and 1-D arrays as they are, so it is left out
+#: where the function gives only numbers (a tuple of sizes, a cost, a
+#: relative difference).  chosen_settings is not a function: its cell is
+#: graded on what the chosen numbers achieve with the grader's own training.
+STUBS = {
+    "neural_network_structure": Stub(("test_structure",), kinds=("zeros", "ones", "doubled")),
+    "initialize_parameters": ("test_initialize_values",),
+    "sigmoid": ("test_sigmoid", "test_sigmoid_stable"),
+    "sigmoid_derivative": ("test_sigmoid_derivative",),
+    "forward_propagation": ("test_forward_values",),
+    "compute_cost": Stub(("test_cost_value",), kinds=("zeros", "ones", "doubled")),
+    "back_propagation": ("test_backprop_values",),
+    "gradient_check": Stub(("test_gradient_check_values", "test_gradient_check_broken"),
+                           kinds=("zeros", "ones", "doubled")),
+    "update_parameters": ("test_update_parameters",),
+    "train_loop": ("test_train_loop_output", "test_train_loop_values"),
+    "predict": ("test_predict_values",),
+    "hyperparameter_sweep": ("test_sweep",),
+}

@@ -2,7 +2,7 @@
 lose points in their own exercise, and correct alternatives that must keep
 every point.  Each answer is the whole answer cell as a student would write it.
 """
-from utils.submissions import Variant
+from utils.submissions import Stub, Variant
 
 NEURON_HEAD = '''
 class Neuron:
@@ -18,7 +18,15 @@ VARIANTS = [
     Variant("missing transpose", {"neurons": '''
 def neurons(X, W, B):
     return X @ W + B
-'''}, loses=("test_neurons_shape", "test_neurons_values")),
+'''}, loses=("test_neurons_values",)),
+    Variant("the textbook column layout, W X^T + B^T", {"neurons": '''
+def neurons(X, W, B):
+    return W @ X.T + np.reshape(B, (-1, 1))
+'''}, loses=("test_neurons_values",)),
+    Variant("bias taken as B[0], wrong for a flat bias", {"neurons": '''
+def neurons(X, W, B):
+    return X @ W.T + B[0]
+'''}, loses=("test_neurons_values",)),
     Variant("missing bias", {"neurons": '''
 def neurons(X, W, B):
     return np.matmul(X, W.T)
@@ -50,6 +58,14 @@ def sigmoid(Z):
 
     def forward(self, x):
         return self.activation(np.asarray(x) @ self.weights)
+'''}, loses=("test_neuron_class",)),
+    Variant("Neuron that ignores the activation it is given", {"Neuron": NEURON_HEAD + '''
+        if activation not in ("sigmoid", "relu"):
+            raise ValueError("activation must be sigmoid or relu")
+        self.activation = sigmoid
+
+    def forward(self, x):
+        return self.activation(np.asarray(x) @ self.weights + self.bias)
 '''}, loses=("test_neuron_class",)),
     Variant("Neuron that multiplies in the wrong order", {"Neuron": NEURON_HEAD + '''
         if activation not in ("sigmoid", "relu"):
@@ -85,6 +101,15 @@ def relu(Z):
     A[A < 0] = 0.0
     return A if A.ndim else float(A)
 '''}),
+    Variant("neurons in the column layout, transposed back", {"neurons": '''
+def neurons(X, W, B):
+    Zc = W @ X.T + np.reshape(B, (-1, 1))
+    return Zc.T
+'''}),
+    Variant("relu as (Z + |Z|) / 2", {"relu": '''
+def relu(Z):
+    return (Z + np.abs(Z)) / 2
+'''}),
     Variant("relu as Z times (Z > 0)", {"relu": '''
 def relu(Z):
     return Z * (Z > 0)
@@ -110,4 +135,27 @@ def sigmoid(Z):
             return sigmoid(z) if self.kind == "sigmoid" else relu(z)
         return np.array([self.forward(row) for row in x])
 '''}),
+    Variant("Neuron storing a lambda that looks the activation up when called", {"Neuron": NEURON_HEAD + '''
+        if activation == "sigmoid":
+            self.activation = lambda z: sigmoid(z)
+        elif activation == "relu":
+            self.activation = lambda z: relu(z)
+        else:
+            raise ValueError("choose 'sigmoid' or 'relu'")
+
+    def forward(self, x):
+        return self.activation(np.dot(x, self.weights) + self.bias)
+'''}),
 ]
+
+#: Every graded function or method of the notebook, with the grade cells that
+#: test it: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "neurons": ("test_neurons_values",),
+    "relu": ("test_relu",),
+    "sigmoid": ("test_sigmoid_values", "test_sigmoid_stable"),
+    # __init__ sets a 1-D weights array and numbers, and forward returns a number or a
+    # 1-D array: a transpose changes none of them.
+    "Neuron.__init__": Stub(("test_neuron_class",), kinds=("zeros", "ones", "doubled")),
+    "Neuron.forward": Stub(("test_neuron_class",), kinds=("zeros", "ones", "doubled")),
+}

@@ -9,11 +9,11 @@ VARIANTS = [
     Variant("layer output transposed", {"layer_forward": '''
 def layer_forward(X, W, B, activation):
     return activation(neurons(X, W, B)).T
-'''}, loses=("test_layer_forward_shape", "test_layer_forward_values")),
+'''}, loses=("test_layer_forward_values",)),
     Variant("weights not transposed", {"layer_forward": '''
 def layer_forward(X, W, B, activation):
     return activation(X @ W + B)
-'''}, loses=("test_layer_forward_shape", "test_layer_forward_values")),
+'''}, loses=("test_layer_forward_values",)),
     Variant("activation forgotten", {"layer_forward": '''
 def layer_forward(X, W, B, activation):
     Z = neurons(X, W, B)
@@ -26,6 +26,10 @@ def layer_forward(X, W, B, activation):
     Variant("bias added after the activation", {"layer_forward": '''
 def layer_forward(X, W, B, activation):
     return activation(np.dot(X, W.T)) + B
+'''}, loses=("test_layer_forward_values",)),
+    Variant("a single sample squeezed to a flat row", {"layer_forward": '''
+def layer_forward(X, W, B, activation):
+    return np.squeeze(activation(neurons(X, W, B)))
 '''}, loses=("test_layer_forward_values",)),
     Variant("column layout computed in the row layout", {"layer_forward_columns": '''
 def layer_forward_columns(Xc, W, b, activation):
@@ -61,12 +65,11 @@ def layer_forward_columns(Xc, W, b, activation):
     Zc = np.matmul(W, Xc) + b
     return activation(Zc)
 '''}),
-    Variant("nothing pasted from notebook 1", {"paste_from_01": '''
-# Paste your neurons(X, W, B), relu(Z) and sigmoid(Z) from 01_single_neuron here.
-# YOUR CODE HERE
-raise NotImplementedError()
+    Variant("column layout through the row layout, transposed back", {"layer_forward_columns": '''
+def layer_forward_columns(Xc, W, b, activation):
+    return activation(Xc.T @ W.T + b.T).T
 '''}),
-    Variant("wrong functions pasted from notebook 1", {"paste_from_01": '''
+    Variant("wrong functions of notebook 1 pasted above a right layer_forward", {"layer_forward": '''
 def neurons(X, W, B):
     return X @ W.T
 
@@ -75,5 +78,15 @@ def relu(Z):
 
 def sigmoid(Z):
     return 1 / (1 + np.exp(Z))
+
+def layer_forward(X, W, B, activation):
+    return activation(neurons(X, W, B))
 '''}),
 ]
+
+#: Every graded function or method of the notebook, with the grade cells that
+#: test it: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "layer_forward": ("test_layer_forward_values",),
+    "layer_forward_columns": ("test_layer_forward_columns",),
+}

@@ -77,6 +77,15 @@ VARIANTS = [
         self.W3 = np.random.randn((1, 2))
         self.B3 = np.random.randn(1)
 '''), loses=("test_network_init",)),
+    Variant("__init__ that draws B3 as a (1, 1) matrix", network(init='''
+    def __init__(self):
+        self.W1 = np.random.randn(2, 4)
+        self.B1 = np.random.randn(1, 2)
+        self.W2 = np.random.randn(2, 2)
+        self.B2 = np.random.randn(1, 2)
+        self.W3 = np.random.randn(1, 2)
+        self.B3 = np.random.randn(1, 1)
+'''), loses=("test_network_init",)),
     Variant("leaky relu method", network(relu='''
     def relu(self, z):
         return np.where(z > 0, z, 0.01 * z)
@@ -101,8 +110,7 @@ VARIANTS = [
         self.Z3 = self.Z3.flatten()
         self.output = self.sigmoid(self.Z3)
         return self.output
-'''), loses=("test_forward_shape", "test_forward_values", "test_forward_cache",
-             "test_forward_stable")),
+'''), loses=("test_forward_values", "test_forward_cache", "test_forward_stable")),
     Variant("weights not transposed", network(forward='''
     def forward(self, X):
         self.X = X
@@ -113,8 +121,18 @@ VARIANTS = [
         self.Z3 = self.A2 @ self.W3 + self.B3
         self.output = self.sigmoid(self.Z3)
         return self.output
-'''), loses=("test_forward_shape", "test_forward_values", "test_forward_cache",
-             "test_forward_stable")),
+'''), loses=("test_forward_values", "test_forward_cache", "test_forward_stable")),
+    Variant("forward returns the last hidden layer instead of the output", network(forward='''
+    def forward(self, X):
+        self.X = X
+        self.Z1 = X @ self.W1.T + self.B1
+        self.A1 = self.relu(self.Z1)
+        self.Z2 = self.A1 @ self.W2.T + self.B2
+        self.A2 = self.relu(self.Z2)
+        self.Z3 = self.A2 @ self.W3.T + self.B3
+        self.output = self.sigmoid(self.Z3)
+        return self.A2
+'''), loses=("test_forward_values", "test_forward_cache", "test_forward_stable")),
     Variant("intermediate values kept only in local variables", network(forward='''
     def forward(self, X):
         Z1 = X @ self.W1.T + self.B1
@@ -206,4 +224,25 @@ VARIANTS = [
         self.output = A
         return A
 ''')),
+    Variant("forward that calls the methods through the class name", network(forward='''
+    def forward(self, X):
+        self.X = X
+        self.Z1 = X @ self.W1.T + self.B1
+        self.A1 = SimpleNeuralNetwork.relu(self, self.Z1)
+        self.Z2 = self.A1 @ self.W2.T + self.B2
+        self.A2 = SimpleNeuralNetwork.relu(self, self.Z2)
+        self.Z3 = self.A2 @ self.W3.T + self.B3
+        self.output = SimpleNeuralNetwork.sigmoid(self, self.Z3)
+        return self.output
+''')),
 ]
+
+#: Every graded function or method of the notebook, with the grade cells that
+#: test it: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "SimpleNeuralNetwork.__init__": ("test_network_init",),
+    "SimpleNeuralNetwork.relu": ("test_network_activations",),
+    "SimpleNeuralNetwork.sigmoid": ("test_network_activations",),
+    "SimpleNeuralNetwork.forward": ("test_forward_values", "test_forward_cache",
+                                    "test_forward_stable"),
+}

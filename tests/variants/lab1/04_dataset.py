@@ -2,7 +2,7 @@
 in their own part of MyDataset or DataLoader, and correct alternatives that must
 keep every point.  Each answer is the whole class, as the answer cell holds it.
 """
-from utils.submissions import Variant
+from utils.submissions import Stub, Variant
 
 DATASET_HEAD = '''
 class MyDataset:
@@ -99,6 +99,12 @@ VARIANTS = [
         self.data = np.vstack([class0, class1])
         self.labels = np.concatenate([np.zeros(n_per_class, dtype=int), np.ones(n_per_class, dtype=int)])
 '''), loses=("test_dataset_classes",)),
+    Variant("sizes given to rng.normal as separate numbers, so __init__ crashes", dataset(init='''
+        class0 = rng.normal(1.0, 0.1, n_per_class, 4)
+        class1 = rng.normal(0.5, 0.1, n_per_class, 4)
+        self.data = np.vstack([class0, class1])
+        self.labels = np.concatenate([np.zeros(n_per_class, dtype=int), np.ones(n_per_class, dtype=int)])
+'''), loses=("test_dataset_arrays", "test_dataset_classes")),
     Variant("__len__ counts one class only", dataset(access='''
     def __len__(self):
         return len(self.labels) // 2
@@ -112,6 +118,14 @@ VARIANTS = [
 
     def __getitem__(self, idx):
         return self.data[idx]
+'''), loses=("test_dataset_access",)),
+
+    Variant("__getitem__ returns the label first", dataset(access='''
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, idx):
+        return self.labels[idx], self.data[idx]
 '''), loses=("test_dataset_access",)),
 
     # -- mistakes: DataLoader ---------------------------------------------
@@ -248,4 +262,27 @@ VARIANTS = [
             data, labels = zip(*batch_data)
             yield np.array(data), np.array(labels)
 ''')),
+    Variant("__len__ from the n_per_class kept by __init__", dataset(init=DATASET_INIT + '''
+        self.n_per_class = n_per_class
+''', access='''
+    def __len__(self):
+        return 2 * self.n_per_class
+
+    def __getitem__(self, idx):
+        features = self.data[idx, :]
+        return features, int(self.labels[idx])
+''')),
 ]
+
+#: Every graded function or method of the notebook, with the grade cells that
+#: test it: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "MyDataset.__init__": ("test_dataset_arrays", "test_dataset_classes"),
+    # __len__ returns a number, and __getitem__(i) a 1-D row and a label: a transpose
+    # changes none of them.
+    "MyDataset.__len__": Stub(("test_dataset_access",), kinds=("zeros", "ones", "doubled")),
+    "MyDataset.__getitem__": Stub(("test_dataset_access",), kinds=("zeros", "ones", "doubled")),
+    # len(loader) is a number: a transpose does not change it.
+    "DataLoader.__len__": Stub(("test_loader_len",), kinds=("zeros", "ones", "doubled")),
+    "DataLoader.__iter__": ("test_loader_epoch", "test_loader_shuffle"),
+}

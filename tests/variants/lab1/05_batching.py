@@ -10,14 +10,14 @@ VARIANTS = [
 def predict_batches(model, loader):
     X, y = next(iter(loader))
     return model.forward(X), y
-'''}, loses=("test_predict_shapes", "test_predict_values", "test_predict_one_pass")),
+'''}, loses=("test_predict_values", "test_predict_one_pass")),
     Variant("each batch overwrites the previous one", {"predict_batches": '''
 def predict_batches(model, loader):
     for X, y in loader:
         outputs = model.forward(X)
         labels = y
     return outputs, labels
-'''}, loses=("test_predict_shapes", "test_predict_values")),
+'''}, loses=("test_predict_values", "test_predict_one_pass")),
     Variant("outputs flattened to (N,)", {"predict_batches": '''
 def predict_batches(model, loader):
     outputs, labels = [], []
@@ -25,7 +25,7 @@ def predict_batches(model, loader):
         outputs.append(model.forward(X).ravel())
         labels.append(y)
     return np.concatenate(outputs), np.concatenate(labels)
-'''}, loses=("test_predict_shapes", "test_predict_values")),
+'''}, loses=("test_predict_values", "test_predict_one_pass")),
     Variant("labels stacked as a column (N, 1)", {"predict_batches": '''
 def predict_batches(model, loader):
     outputs, labels = [], []
@@ -33,7 +33,7 @@ def predict_batches(model, loader):
         outputs.append(model.forward(X))
         labels.append(y.reshape(-1, 1))
     return np.vstack(outputs), np.vstack(labels)
-'''}, loses=("test_predict_shapes", "test_predict_values")),
+'''}, loses=("test_predict_values", "test_predict_one_pass")),
     Variant("batches joined with np.array", {"predict_batches": '''
 def predict_batches(model, loader):
     outputs, labels = [], []
@@ -41,12 +41,20 @@ def predict_batches(model, loader):
         outputs.append(model.forward(X))
         labels.append(y)
     return np.array(outputs), np.array(labels)
-'''}, loses=("test_predict_shapes", "test_predict_values", "test_predict_one_pass")),
+'''}, loses=("test_predict_values", "test_predict_one_pass")),
     Variant("outputs and labels from two passes", {"predict_batches": '''
 def predict_batches(model, loader):
     outputs = np.vstack([model.forward(X) for X, _ in loader])
     labels = np.concatenate([y for _, y in loader])
     return outputs, labels
+'''}, loses=("test_predict_values", "test_predict_one_pass")),
+    Variant("labels of every batch, but the outputs of the last batch only", {"predict_batches": '''
+def predict_batches(model, loader):
+    labels = []
+    for X, y in loader:
+        outputs = model.forward(X)
+        labels.append(y)
+    return outputs, np.concatenate(labels)
 '''}, loses=("test_predict_values", "test_predict_one_pass")),
     Variant("one sample at a time", {"predict_batches": '''
 def predict_batches(model, loader):
@@ -77,9 +85,17 @@ def predict_batches(model, loader):
         labels.extend(batch_labels)
     return np.array(outputs), np.array(labels)
 '''}),
-    Variant("nothing pasted from notebooks 3 and 4", {"paste_from_03_04": '''
-# Paste your SimpleNeuralNetwork (03_network), MyDataset and DataLoader (04_dataset) here.
-# YOUR CODE HERE
-raise NotImplementedError()
+    Variant("outputs and labels joined with np.concatenate along axis 0", {"predict_batches": '''
+def predict_batches(model, loader):
+    pairs = [(model.forward(X), np.asarray(y)) for X, y in loader]
+    outputs = np.concatenate([out for out, _ in pairs], axis=0)
+    labels = np.concatenate([lab for _, lab in pairs], axis=0)
+    return outputs, labels
 '''}),
 ]
+
+#: Every graded function or method of the notebook, with the grade cells that
+#: test it: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "predict_batches": ("test_predict_values", "test_predict_one_pass"),
+}

@@ -37,8 +37,67 @@ def backward_with(output_layer=None, layer2=None, layer1=None, store_and_update=
             + output_layer + layer2 + layer1 + store_and_update)
 
 
+def dense_with(dW="dZ.T @ A_prev", dB="np.sum(dZ, axis=0, keepdims=True)", dA_prev="dZ @ W"):
+    """A dense_backward() with one of its three lines swapped out."""
+    return ("def dense_backward(dZ, A_prev, W):\n"
+            f"    dW = {dW}\n    dB = {dB}\n    dA_prev = {dA_prev}\n"
+            "    return dW, dB, dA_prev\n")
+
+
+#: A backward() that leaves each layer to dense_backward, as the notebook suggests.
+BACKWARD_THROUGH_DENSE = '''
+def backward(self, y_true, learning_rate=0.01):
+    dZ3 = (self.output - y_true) * sigmoid_derivative(self.Z3)
+    dW3, dB3, dA2 = dense_backward(dZ3, self.A2, self.W3)
+    dZ2 = dA2 * relu_derivative(self.Z2)
+    dW2, dB2, dA1 = dense_backward(dZ2, self.A1, self.W2)
+    dZ1 = dA1 * relu_derivative(self.Z1)
+    dW1, dB1, _ = dense_backward(dZ1, self.X, self.W1)
+    self.grads = {"dW1": dW1, "dB1": dB1, "dW2": dW2, "dB2": dB2, "dW3": dW3, "dB3": dB3[0]}
+    for name in ("W1", "B1", "W2", "B2", "W3", "B3"):
+        value = getattr(self, name)
+        value -= learning_rate * self.grads["d" + name]
+'''
+
+
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
+    Variant("dense_backward: dW transposed (A_prev.T @ dZ)",
+            {"dense_backward": dense_with(dW="A_prev.T @ dZ")},
+            loses=("test_dense_backward_params",)),
+    Variant("dense_backward: dB averaged over the batch instead of summed",
+            {"dense_backward": dense_with(dB="np.mean(dZ, axis=0, keepdims=True)")},
+            loses=("test_dense_backward_params",)),
+    Variant("dense_backward: dB without keepdims, shape (N,)",
+            {"dense_backward": dense_with(dB="np.sum(dZ, axis=0)")},
+            loses=("test_dense_backward_params",)),
+    # dZ @ W.T only fits a square W: on the tests' (N, M) = (3, 2) layer the whole
+    # function raises, so it loses both cells of its exercise (and nothing else).
+    Variant("dense_backward: dA_prev through W.T (raises unless W is square)",
+            {"dense_backward": dense_with(dA_prev="dZ @ W.T")},
+            loses=("test_dense_backward_params", "test_dense_backward_input")),
+    Variant("dense_backward: dA_prev by the column-layout formula W.T @ dZ.T, (M, L)",
+            {"dense_backward": dense_with(dA_prev="W.T @ dZ.T")},
+            loses=("test_dense_backward_input",)),
+    Variant("dense_backward: sums dZ into its own first row (changes dZ)", {"dense_backward": '''
+def dense_backward(dZ, A_prev, W):
+    dW = dZ.T @ A_prev
+    dA_prev = dZ @ W
+    for l in range(1, dZ.shape[0]):
+        dZ[0] += dZ[l]
+    dB = dZ[:1].copy()
+    return dW, dB, dA_prev
+'''}, loses=("test_dense_backward_params",)),
+    Variant("dense_backward averages dB and backward calls it: charged in exercise 1 only",
+            {"dense_backward": dense_with(dB="dZ.mean(axis=0, keepdims=True)"),
+             "backward": BACKWARD_THROUGH_DENSE},
+            loses=("test_dense_backward_params",)),
+    Variant("dense_backward left unwritten, backward calls it", {"dense_backward": '''
+def dense_backward(dZ, A_prev, W):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+    return dW, dB, dA_prev
+'''}, loses=("test_dense_backward_params", "test_dense_backward_input")),
     Variant("relu derivative equal to 1 at zero", {"relu_derivative": '''
 def relu_derivative(Z):
     return (Z >= 0).astype(float)
@@ -77,7 +136,40 @@ def sigmoid_derivative(Z):
     dZ1 = dA1 * relu_derivative(self.Z1)
     dW1 = np.matmul(dZ1.T, self.X)
     dB1 = np.sum(dZ1, axis=0)
-''')}, loses=("test_backward_grad_shapes",)),
+''')}, loses=("test_backward_hidden_layers",)),
+    Variant("backward: dB3 kept 2-D, (1, 1), as the course notes' code has it", {"backward": backward_with(
+        output_layer='''
+    dZ3 = (self.output - y_true) * sigmoid_derivative(self.Z3)
+    dW3 = np.matmul(dZ3.T, self.A2)
+    dB3 = np.sum(dZ3, axis=0, keepdims=True)
+''', store_and_update='''
+    self.grads = {"dW1": dW1, "dB1": dB1, "dW2": dW2, "dB2": dB2, "dW3": dW3, "dB3": dB3}
+    self.W3 = self.W3 - learning_rate * dW3
+    self.B3 = self.B3 - learning_rate * dB3
+    self.W2 = self.W2 - learning_rate * dW2
+    self.B2 = self.B2 - learning_rate * dB2
+    self.W1 = self.W1 - learning_rate * dW1
+    self.B1 = self.B1 - learning_rate * dB1
+''')}, loses=("test_backward_output_layer",)),
+    Variant("backward: stores zero gradients and leaves the parameters", {"backward": '''
+def backward(self, y_true, learning_rate=0.01):
+    self.grads = {"d" + name: np.zeros_like(getattr(self, name))
+                  for name in ("W1", "B1", "W2", "B2", "W3", "B3")}
+'''}, loses=("test_backward_output_layer", "test_backward_hidden_layers",
+              "test_backward_update")),
+    Variant("backward: learning_rate=0 taken as 'not given' (learning_rate or 0.01)",
+            {"backward": backward_with(store_and_update='''
+    self.grads = {"dW1": dW1, "dB1": dB1, "dW2": dW2, "dB2": dB2, "dW3": dW3, "dB3": dB3}
+    eta = learning_rate or 0.01
+    self.W3 -= eta * dW3
+    self.B3 -= eta * dB3
+    self.W2 -= eta * dW2
+    self.B2 -= eta * dB2
+    self.W1 -= eta * dW1
+    self.B1 -= eta * dB1
+''')}, loses=("test_backward_update",)),
+    Variant("backward: the learning rate parameter named lr, not learning_rate", {"backward":
+            backward_with().replace("learning_rate", "lr")}, loses=("test_backward_update",)),
     Variant("backward: forgets the ReLU derivative of layer 2", {"backward": backward_with(
         layer2='''
     dA2 = np.matmul(dZ3, self.W3)
@@ -112,8 +204,8 @@ def backward(self, y_true, learning_rate=0.01):
     dZ1 = dA1 * relu_derivative(self.Z1)
     dW1 = np.matmul(self.X.T, dZ1)
     dB1 = np.sum(dZ1, axis=0, keepdims=True)
-''')}, loses=("test_backward_grad_shapes", "test_backward_output_layer",
-              "test_backward_hidden_layers", "test_backward_update")),
+''')}, loses=("test_backward_output_layer", "test_backward_hidden_layers",
+              "test_backward_update")),
     Variant("backward: transposed (square) weight gradient of layer 2", {"backward": backward_with(
         layer2='''
     dA2 = np.matmul(dZ3, self.W3)
@@ -184,6 +276,32 @@ def tanh_derivative(Z):
 '''}, loses=("test_tanh_derivative",)),
 
     # -- correct alternatives ---------------------------------------------
+    Variant("dense_backward with a loop over the samples", {"dense_backward": '''
+def dense_backward(dZ, A_prev, W):
+    L, N = dZ.shape
+    dW = np.zeros(W.shape)
+    dB = np.zeros((1, N))
+    dA_prev = np.zeros(A_prev.shape)
+    for l in range(L):
+        dW += np.outer(dZ[l], A_prev[l])
+        dB[0] += dZ[l]
+        dA_prev[l] = W.T @ dZ[l]
+    return dW, dB, dA_prev
+'''}),
+    Variant("dense_backward with np.dot and sum + reshape",
+            {"dense_backward": dense_with(dW="np.dot(dZ.T, A_prev)",
+                                          dB="dZ.sum(axis=0).reshape(1, -1)",
+                                          dA_prev="np.dot(dZ, W)")}),
+    Variant("dense_backward with np.einsum",
+            {"dense_backward": dense_with(dW='np.einsum("ln,lm->nm", dZ, A_prev)',
+                                          dB='np.einsum("ln->n", dZ)[np.newaxis, :]',
+                                          dA_prev='np.einsum("ln,nm->lm", dZ, W)')}),
+    Variant("dense_backward by the column-layout formulas, transposed back",
+            {"dense_backward": dense_with(dW="(A_prev.T @ dZ).T",
+                                          dB="np.add.reduce(dZ, axis=0, keepdims=True)",
+                                          dA_prev="(W.T @ dZ.T).T")}),
+    Variant("backward through dense_backward, dB3 taken out with [0], in-place updates",
+            {"backward": BACKWARD_THROUGH_DENSE}),
     Variant("relu derivative with np.where", {"relu_derivative": '''
 def relu_derivative(Z):
     return np.where(Z > 0, 1.0, 0.0)
@@ -284,3 +402,20 @@ def tanh_derivative(Z):
     return 4 * sigmoid_derivative(2 * Z)
 '''}),
 ]
+
+
+#: Every graded function of the notebook, with the grade cells that test it: each
+#: stub of it (see utils.submissions.STUB_KINDS) must score 0 there.  backward
+#: returns nothing: its stubs change self.grads and the parameters it moved.
+STUBS = {
+    "dense_backward": ("test_dense_backward_params", "test_dense_backward_input"),
+    "relu_derivative": ("test_relu_derivative",),
+    "sigmoid_derivative": ("test_sigmoid_derivative",),
+    "backward": ("test_backward_output_layer", "test_backward_hidden_layers",
+                 "test_backward_update"),
+    "numerical_gradient": ("test_numerical_gradient_values",
+                           "test_numerical_gradient_in_place"),
+    "tanh_derivative": ("test_tanh_derivative",),
+    # part of the optional exercise's solution, not graded
+    "half_sse_multi": (),
+}

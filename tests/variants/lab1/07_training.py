@@ -2,7 +2,7 @@
 points in their own exercise, and correct alternatives that must keep every
 point.  Each answer is the whole answer cell as a student would write it.
 """
-from utils.submissions import Variant
+from utils.submissions import Stub, Variant
 
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
@@ -17,7 +17,7 @@ def train(model, loader, epochs, learning_rate):
             model.backward(labels, learning_rate)
         history.append(np.mean(losses))
     return history
-'''}, loses=("test_train_steps", "test_train_losses")),
+'''}, loses=("test_train",)),
     Variant("train: loss measured after the update", {"train": '''
 def train(model, loader, epochs, learning_rate):
     history = []
@@ -30,7 +30,7 @@ def train(model, loader, epochs, learning_rate):
             losses.append(np.mean((model.forward(X) - y) ** 2))
         history.append(np.mean(losses))
     return history
-'''}, loses=("test_train_losses",)),
+'''}, loses=("test_train",)),
     Variant("train: keeps only the last batch loss of each epoch", {"train": '''
 def train(model, loader, epochs, learning_rate):
     history = []
@@ -42,7 +42,7 @@ def train(model, loader, epochs, learning_rate):
             model.backward(y, learning_rate)
         history.append(loss)
     return history
-'''}, loses=("test_train_losses",)),
+'''}, loses=("test_train",)),
     Variant("train: returns every batch loss", {"train": '''
 def train(model, loader, epochs, learning_rate):
     losses = []
@@ -53,7 +53,7 @@ def train(model, loader, epochs, learning_rate):
             losses.append(np.mean((output - y) ** 2))
             model.backward(y, learning_rate)
     return losses
-'''}, loses=("test_train_losses",)),
+'''}, loses=("test_train",)),
     Variant("train: forgets to pass the learning rate", {"train": '''
 def train(model, loader, epochs, learning_rate):
     history = []
@@ -66,7 +66,7 @@ def train(model, loader, epochs, learning_rate):
             model.backward(y)
         history.append(np.mean(losses))
     return history
-'''}, loses=("test_train_steps", "test_train_losses")),
+'''}, loses=("test_train",)),
     Variant("train: batch losses never reset between epochs", {"train": '''
 def train(model, loader, epochs, learning_rate):
     history = []
@@ -79,7 +79,7 @@ def train(model, loader, epochs, learning_rate):
             model.backward(y, learning_rate)
         history.append(np.mean(losses))
     return history
-'''}, loses=("test_train_losses",)),
+'''}, loses=("test_train",)),
     Variant("accuracy: (N, 1) outputs compared with (N,) labels", {"accuracy": '''
 def accuracy(outputs, labels, threshold=0.5):
     predictions = (outputs >= threshold).astype(int)
@@ -94,6 +94,26 @@ def accuracy(outputs, labels, threshold=0.5):
 def accuracy(outputs, labels, threshold=0.5):
     return float(np.mean(np.round(np.ravel(outputs)) == labels))
 '''}, loses=("test_accuracy",)),
+
+    Variant("accuracy: an output equal to the threshold counted as class 0", {"accuracy": '''
+def accuracy(outputs, labels, threshold=0.5):
+    predictions = (np.ravel(outputs) > threshold).astype(int)
+    return float(np.mean(predictions == np.ravel(labels)))
+'''}, loses=("test_accuracy",)),
+    Variant("train: the epoch loss divided by the number of samples, not of batches", {"train": '''
+def train(model, loader, epochs, learning_rate):
+    history = []
+    for epoch in range(epochs):
+        total, samples = 0.0, 0
+        for X, labels in loader:
+            y = labels.reshape(-1, 1).astype(float)
+            output = model.forward(X)
+            total += np.mean((output - y) ** 2)
+            samples += len(y)
+            model.backward(y, learning_rate)
+        history.append(total / samples)
+    return history
+'''}, loses=("test_train",)),
 
     # -- correct alternatives ---------------------------------------------
     Variant("train: epoch loss as the MSE over all its samples", {"train": '''
@@ -139,4 +159,27 @@ def accuracy(outputs, labels, threshold=0.5):
     labels = np.reshape(labels, (-1, 1))
     return np.count_nonzero((outputs >= threshold) == labels.astype(bool)) / labels.shape[0]
 '''}),
+    Variant("train: a tuple of numpy floats, the learning rate by keyword", {"train": '''
+def train(model, loader, epochs, learning_rate):
+    means = []
+    for _ in range(epochs):
+        batch_losses = np.array([])
+        for X, labels in loader:
+            y = np.asarray(labels, dtype=float)[:, None]
+            output = model.forward(X)
+            batch_losses = np.append(batch_losses, np.mean(np.square(output - y)))
+            model.backward(y_true=y, learning_rate=learning_rate)
+        means.append(batch_losses.mean())
+    return tuple(means)
+'''}),
 ]
+
+#: Every graded function or method of the notebook, with the grade cells that
+#: test it: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    # train returns a list of numbers and accuracy one number: a transpose changes neither.
+    "train": Stub(("test_train",), kinds=("zeros", "ones", "doubled")),
+    "accuracy": Stub(("test_accuracy",), kinds=("zeros", "ones", "doubled")),
+    # the optional exercise B: not graded
+    "TanhNetwork": (),
+}

@@ -2,7 +2,7 @@
 in their own exercise, and correct alternatives that must keep every point.
 Each answer is the whole answer cell as a student would write it.
 """
-from utils.submissions import Variant
+from utils.submissions import Stub, Variant
 
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
@@ -48,7 +48,7 @@ def neuron_gradient(X, t, w, b):
     a = X @ w + b
     delta = (t - sigmoid(a)) * sigmoid_prime(a) / len(t)
     return X.T @ delta, float(np.sum(delta))
-'''}, loses=("test_neuron_gradient_values",)),
+'''}, loses=("test_neuron_gradient",)),
     Variant("gradient without the factor sigmoid'(a)", {"neuron_gradient": '''
 def neuron_gradient(X, t, w, b):
     y = neuron_forward(X, w, b)
@@ -56,25 +56,62 @@ def neuron_gradient(X, t, w, b):
     dw = X.T @ (y - t) / N
     db = np.sum(y - t) / N
     return dw, db
-'''}, loses=("test_neuron_gradient_values",)),
+'''}, loses=("test_neuron_gradient",)),
     Variant("gradient with sigmoid_prime of the output y", {"neuron_gradient": '''
 def neuron_gradient(X, t, w, b):
     y = neuron_forward(X, w, b)
     delta = (y - t) * sigmoid_prime(y) / X.shape[0]
     return X.T @ delta, delta.sum()
-'''}, loses=("test_neuron_gradient_values",)),
+'''}, loses=("test_neuron_gradient",)),
     Variant("gradient summed instead of averaged (no 1/N)", {"neuron_gradient": '''
 def neuron_gradient(X, t, w, b):
     a = X @ w + b
     delta = (sigmoid(a) - t) * sigmoid_prime(a)
     return X.T @ delta, float(delta.sum())
-'''}, loses=("test_neuron_gradient_values",)),
+'''}, loses=("test_neuron_gradient",)),
     Variant("gradient with db left as one entry per sample", {"neuron_gradient": '''
 def neuron_gradient(X, t, w, b):
     a = X @ w + b
     delta = (sigmoid(a) - t) * sigmoid_prime(a) / len(t)
     return X.T @ delta, delta
-'''}, loses=("test_neuron_gradient_shapes", "test_neuron_gradient_values")),
+'''}, loses=("test_neuron_gradient",)),
+    Variant("sigmoid that keeps the integer dtype of its input", {"sigmoid": '''
+def sigmoid(a):
+    a = np.asarray(a)
+    out = np.empty_like(a)          # an int input gives an int array: 0.88 becomes 0
+    pos = a >= 0
+    out[pos] = 1 / (1 + np.exp(-a[pos]))
+    out[~pos] = np.exp(a[~pos]) / (1 + np.exp(a[~pos]))
+    return out if out.ndim else out.item()
+'''}, loses=("test_sigmoid",)),
+    Variant("sigmoid stable for arrays but not for a single number", {"sigmoid": '''
+import math
+
+def sigmoid(a):
+    if np.isscalar(a):
+        return 1 / (1 + math.exp(-a))
+    a = np.asarray(a, dtype=float)
+    out = np.empty_like(a)
+    pos = a >= 0
+    out[pos] = 1 / (1 + np.exp(-a[pos]))
+    out[~pos] = np.exp(a[~pos]) / (1 + np.exp(a[~pos]))
+    return out
+'''}, loses=("test_sigmoid_stable",)),
+    Variant("sigmoid_prime that turns a number into an array", {"sigmoid_prime": '''
+def sigmoid_prime(a):
+    s = sigmoid(np.atleast_1d(a))
+    return s * (1 - s)
+'''}, loses=("test_sigmoid_prime",)),
+    Variant("neuron_forward that squeezes a column (one sample gives a number)", {"neuron_forward": '''
+def neuron_forward(X, w, b):
+    return np.squeeze(sigmoid(X @ w.reshape(-1, 1) + b))
+'''}, loses=("test_neuron_forward",)),
+    Variant("gradient with dw as a column (2, 1)", {"neuron_gradient": '''
+def neuron_gradient(X, t, w, b):
+    a = X @ w + b
+    delta = ((sigmoid(a) - t) * sigmoid_prime(a) / len(t)).reshape(-1, 1)
+    return X.T @ delta, float(delta.sum())
+'''}, loses=("test_neuron_gradient",)),
     Variant("gd_step that updates the arrays in place", {"gd_step": '''
 def gd_step(params, grads, learning_rate):
     new = []
@@ -162,6 +199,12 @@ def neuron_gradient(X, t, w, b):
     db = np.mean(delta)
     return dw, db
 '''}),
+    Variant("gradient returned as a list [dw, db]", {"neuron_gradient": '''
+def neuron_gradient(X, t, w, b):
+    a = X @ w + b
+    delta = (sigmoid(a) - t) * sigmoid_prime(a) / X.shape[0]
+    return [X.T @ delta, delta.sum()]
+'''}),
     Variant("gd_step returning a list from a loop", {"gd_step": '''
 def gd_step(params, grads, learning_rate):
     updated = []
@@ -170,3 +213,16 @@ def gd_step(params, grads, learning_rate):
     return updated
 '''}),
 ]
+
+#: Every graded function of the notebook, with the grade cells that test it:
+#: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "sigmoid": ("test_sigmoid", "test_sigmoid_stable"),
+    "sigmoid_prime": ("test_sigmoid_prime",),
+    # neuron_forward returns a 1-D array, mse a number and neuron_gradient a 1-D
+    # array and a number: a transposed stub gives back exactly the same values.
+    "neuron_forward": Stub(("test_neuron_forward",), kinds=("zeros", "ones", "doubled")),
+    "mse": Stub(("test_mse",), kinds=("zeros", "ones", "doubled")),
+    "neuron_gradient": Stub(("test_neuron_gradient",), kinds=("zeros", "ones", "doubled")),
+    "gd_step": ("test_gd_step",),
+}

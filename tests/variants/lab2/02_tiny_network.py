@@ -2,7 +2,7 @@
 points in their own exercise, and correct alternatives that must keep every
 point.  Each answer is the whole answer cell as a student would write it.
 """
-from utils.submissions import Variant
+from utils.submissions import Stub, Variant
 
 VARIANTS = [
     # -- mistakes: network_forward ------------------------------------------
@@ -11,19 +11,19 @@ def network_forward(X, W_h, b_h, w_o, b_o):
     h = sigmoid(X @ W_h + b_h)
     y = sigmoid(h @ w_o + b_o)
     return h, y
-'''}, loses=("test_network_forward_shapes", "test_network_forward_values")),
+'''}, loses=("test_network_forward",)),
     Variant("forward with W_h transposed, as in lab 1", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
     h = sigmoid(X @ W_h.T + b_h)
     y = sigmoid(h @ w_o + b_o)
     return y, h
-'''}, loses=("test_network_forward_shapes", "test_network_forward_values")),
+'''}, loses=("test_network_forward",)),
     Variant("forward without the sigmoid at the output", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
     h = sigmoid(X @ W_h + b_h)
     y = h @ w_o + b_o
     return y, h
-'''}, loses=("test_network_forward_values",)),
+'''}, loses=("test_network_forward",)),
     Variant("forward written for exactly two hidden neurons", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
     h1 = sigmoid(X @ W_h[:, 0] + b_h[0])
@@ -31,7 +31,14 @@ def network_forward(X, W_h, b_h, w_o, b_o):
     h = np.column_stack([h1, h2])
     y = sigmoid(w_o[0] * h1 + w_o[1] * h2 + b_o)
     return y, h
-'''}, loses=("test_network_forward_shapes", "test_network_forward_values")),
+'''}, loses=("test_network_forward",)),
+
+    Variant("forward that returns h transposed, one row per hidden neuron", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h = sigmoid(W_h.T @ X.T + b_h[:, None])
+    y = sigmoid(w_o @ h + b_o)
+    return y, h
+'''}, loses=("test_network_forward",)),
 
     # -- mistakes: network_gradient -----------------------------------------
     Variant("gradient with sigmoid_prime of h instead of the pre-activation", {"network_gradient": '''
@@ -65,7 +72,7 @@ def network_gradient(X, t, W_h, b_h, w_o, b_o):
     delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
     return {"dW_h": delta_h.T @ X, "db_h": delta_h.sum(axis=0),
             "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
-'''}, loses=("test_network_gradient_shapes", "test_network_gradient_hidden")),
+'''}, loses=("test_network_gradient_hidden",)),
     Variant("gradient with db_h not summed over the samples", {"network_gradient": '''
 def network_gradient(X, t, W_h, b_h, w_o, b_o):
     N = X.shape[0]
@@ -76,7 +83,7 @@ def network_gradient(X, t, W_h, b_h, w_o, b_o):
     delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
     return {"dW_h": X.T @ delta_h, "db_h": delta_h,
             "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
-'''}, loses=("test_network_gradient_shapes", "test_network_gradient_hidden")),
+'''}, loses=("test_network_gradient_hidden",)),
     Variant("gradient with X instead of h for dw_o", {"network_gradient": '''
 def network_gradient(X, t, W_h, b_h, w_o, b_o):
     N = X.shape[0]
@@ -87,7 +94,7 @@ def network_gradient(X, t, W_h, b_h, w_o, b_o):
     delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
     return {"dW_h": X.T @ delta_h, "db_h": delta_h.sum(axis=0),
             "dw_o": X.T @ delta_o, "db_o": delta_o.sum()}
-'''}, loses=("test_network_gradient_shapes", "test_network_gradient_output")),
+'''}, loses=("test_network_gradient_output",)),
     Variant("gradient without 1/N (sums instead of means)", {"network_gradient": '''
 def network_gradient(X, t, W_h, b_h, w_o, b_o):
     y, h = network_forward(X, W_h, b_h, w_o, b_o)
@@ -103,29 +110,44 @@ def network_gradient(X, t, W_h, b_h, w_o, b_o):
     delta_h = np.outer(delta_o, w_o) * h * (1 - h)
     return {"dW": X.T @ delta_h, "db": delta_h.sum(axis=0),
             "dw": h.T @ delta_o, "db_out": delta_o.sum()}
-'''}, loses=("test_network_gradient_shapes", "test_network_gradient_output",
-             "test_network_gradient_hidden")),
+'''}, loses=("test_network_gradient_output", "test_network_gradient_hidden")),
+    Variant("gradient with dw_o as a column (H, 1)", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
+    return {"dW_h": X.T @ delta_h, "db_h": delta_h.sum(axis=0),
+            "dw_o": h.T @ delta_o[:, None], "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_output",)),
+    Variant("gradient with db_h kept 2-D, shape (1, H)", {"network_gradient": '''
+def network_gradient(X, t, W_h, b_h, w_o, b_o):
+    N = X.shape[0]
+    a_h = X @ W_h + b_h
+    h = sigmoid(a_h)
+    a = h @ w_o + b_o
+    delta_o = (sigmoid(a) - t) * sigmoid_prime(a) / N
+    delta_h = delta_o[:, None] * w_o * sigmoid_prime(a_h)
+    return {"dW_h": X.T @ delta_h, "db_h": delta_h.sum(axis=0, keepdims=True),
+            "dw_o": h.T @ delta_o, "db_o": delta_o.sum()}
+'''}, loses=("test_network_gradient_hidden",)),
 
     # -- correct alternatives -------------------------------------------------
-    Variant("paste cell left as released (it is not graded)", {"pasted_from_01": '''
+    Variant("forward cell that also redefines sigmoid by the overflowing formula", {"network_forward": '''
 def sigmoid(a):
-    # YOUR CODE HERE
-    raise NotImplementedError()
+    return 1 / (1 + np.exp(-a))
 
 
-def sigmoid_prime(a):
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-
-def mse(y, t):
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-
-def gd_step(params, grads, learning_rate):
-    # YOUR CODE HERE
-    raise NotImplementedError()
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h = sigmoid(X @ W_h + b_h)
+    return sigmoid(h @ w_o + b_o), h
+'''}),
+    Variant("forward returning a list [y, h]", {"network_forward": '''
+def network_forward(X, W_h, b_h, w_o, b_o):
+    h = sigmoid(np.dot(X, W_h) + b_h)
+    return [sigmoid(np.dot(h, w_o) + b_o), h]
 '''}),
     Variant("forward with np.dot and an explicit bias row", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
@@ -187,3 +209,15 @@ def network_gradient(X, t, W_h, b_h, w_o, b_o):
                 dw_o=np.einsum("nk,n->k", h, d_o), db_o=d_o.sum())
 '''}),
 ]
+
+#: Every graded function of the notebook, with the grade cells that test it:
+#: each stub of it (see utils.submissions.STUB_KINDS) must score 0 there.
+STUBS = {
+    "network_forward": ("test_network_forward",),
+    # network_gradient returns dW_h (2, H), db_h (H,), dw_o (H,) and db_o (a number):
+    # a transposed stub changes dW_h alone, which only test_network_gradient_hidden
+    # grades (a wrong dW_h costs that cell, not the output neuron's). That case is
+    # the mistake "gradient with dW_h transposed" above.
+    "network_gradient": Stub(("test_network_gradient_output", "test_network_gradient_hidden"),
+                             kinds=("zeros", "ones", "doubled")),
+}

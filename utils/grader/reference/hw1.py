@@ -130,3 +130,45 @@ def hyperparameter_sweep(X_train, Y_train, X_test, Y_test, hidden_sizes,
             test_acc[i, j] = accuracy(predict(X_test, parameters), Y_test)
     return train_acc, test_acc
 
+
+
+def relative_difference(analytic, numeric):
+    """||a - n|| / (||a|| + ||n||) of two gradient vectors (0 when both are 0)."""
+    analytic = np.asarray(analytic, dtype=float).ravel()
+    numeric = np.asarray(numeric, dtype=float).ravel()
+    scale = np.sqrt(analytic @ analytic) + np.sqrt(numeric @ numeric)
+    gap = analytic - numeric
+    return float(np.sqrt(gap @ gap) / scale) if scale > 0 else 0.0
+
+
+def numerical_gradients(X, Y, parameters, epsilon=1e-7):
+    """Central differences of :func:`compute_cost` for every parameter entry.
+
+    Works on copies: ``parameters`` is left as it was.  Returns a dictionary
+    ``{dW1, db1, dW2, db2}`` of arrays shaped like the parameters.
+    """
+    numeric = {}
+    for name in PARAMETER_NAMES:
+        base = np.array(parameters[name], dtype=float)
+        slope = np.empty(base.shape)
+        for flat in range(base.size):
+            costs = []
+            for step in (epsilon, -epsilon):
+                moved = base.copy()
+                moved.flat[flat] += step
+                costs.append(cost_of(X, Y, {**parameters, name: moved}))
+            slope.flat[flat] = (costs[0] - costs[1]) / (2.0 * epsilon)
+        numeric["d" + name] = slope
+    return numeric
+
+
+def gradient_check(X, Y, parameters, epsilon=1e-7, backward=None):
+    """Relative difference between the gradients of ``backward`` (by default
+    :func:`back_propagation`) and central differences of the cost, over all
+    parameters flattened and joined in the order W1, b1, W2, b2."""
+    backward = back_propagation if backward is None else backward
+    cache = forward_propagation(X, parameters)[1]
+    analytic = backward(X, Y, parameters, cache)
+    numeric = numerical_gradients(X, Y, parameters, epsilon)
+    join = lambda grads: np.concatenate([np.ravel(grads["d" + n]) for n in PARAMETER_NAMES])
+    return relative_difference(join(analytic), join(numeric))

@@ -153,26 +153,53 @@ def copy_net(net):
     return twin
 
 
-def train(net, X, T, epochs=10, batch_size=32, learning_rate=0.5, lam=0.0, seed=None):
-    """Mini-batch gradient descent as the notebook prescribes; mean batch loss per epoch."""
+def evaluate(net, X, T):
+    """``(cross entropy, accuracy)`` of ``net`` on the columns of ``X``: the loss
+    without the L2 term, and the fraction of samples whose most probable class
+    is the true one."""
+    T = np.asarray(T).astype(int).ravel()
+    P = net.forward(X)[-1]
+    hits = np.count_nonzero(np.argmax(P, axis=0) == T)
+    return net.classifier.cross_entropy(P, T), hits / T.size
+
+
+def train(net, X, T, epochs=10, batch_size=32, learning_rate=0.5, lam=0.0, seed=None,
+          X_valid=None, T_valid=None, return_history=False):
+    """Mini-batch gradient descent as the notebook prescribes, with one way of
+    shuffling (a permutation drawn from ``seed`` every epoch).
+
+    Returns the mean batch loss of every epoch; with ``return_history`` a dict
+    of per-epoch lists ``loss``, ``train_loss``, ``train_accuracy``,
+    ``valid_loss``, ``valid_accuracy`` (the last two empty without a
+    validation set), measured after each epoch's last update.
+    """
     rng = np.random.default_rng(seed)
     T = np.asarray(T)
     N = X.shape[1]
-    history = []
+    history = {key: [] for key in ("loss", "train_loss", "train_accuracy",
+                                   "valid_loss", "valid_accuracy")}
     for _ in range(epochs):
         order = rng.permutation(N)
         losses = []
         for start in range(0, N, batch_size):
             cols = order[start:start + batch_size]
             Xb, Tb = X[:, cols], T[cols]
-            A1, A2, P = net.forward(Xb)
-            losses.append(net.loss(P, Tb, lam))
-            grads = net.backward(Xb, A1, A2, P, Tb, lam)
+            states = net.forward(Xb)
+            losses.append(net.loss(states[-1], Tb, lam))
+            grads = net.backward(Xb, *states, Tb, lam)
             params = net.parameters()
             for name in params:
                 params[name] -= learning_rate * grads[name]
-        history.append(float(np.mean(losses)))
-    return history
+        history["loss"].append(float(np.mean(losses)))
+        if return_history:
+            measured = [("train", X, T)]
+            if X_valid is not None:
+                measured.append(("valid", X_valid, T_valid))
+            for label, Xs, Ts in measured:
+                loss, accuracy = evaluate(net, Xs, Ts)
+                history[label + "_loss"].append(loss)
+                history[label + "_accuracy"].append(accuracy)
+    return history if return_history else history["loss"]
 
 
 def predict(net, X):

@@ -41,6 +41,26 @@ def tanh_derivative(Z):
     return 4.0 * sigmoid_derivative(2.0 * np.asarray(Z, dtype=float))
 
 
+# -- one dense layer ----------------------------------------------------------
+def dense_backward(dZ, A_prev, W):
+    """One layer ``Z = A_prev W^T + B`` backwards, given ``dZ = dE/dZ`` ``(L, N)``.
+
+    Returns ``(dW (N, M), dB (1, N), dA_prev (L, M))``: sums over the batch,
+    written index by index with einsum.
+    """
+    dZ = np.asarray(dZ, dtype=float)
+    dW = np.einsum("ln,lm->nm", dZ, np.asarray(A_prev, dtype=float))
+    dB = np.einsum("ln->n", dZ)[np.newaxis, :]
+    dA_prev = np.einsum("ln,nm->lm", dZ, np.asarray(W, dtype=float))
+    return dW, dB, dA_prev
+
+
+def dense_loss(A_prev, W, B, T):
+    """``0.5 * sum((A_prev W^T + B - T) ** 2)``; its ``dE/dZ`` is ``Z - T``."""
+    Z = np.einsum("lm,nm->ln", A_prev, W) + np.reshape(B, (1, -1))
+    return 0.5 * float(np.sum((Z - T) ** 2))
+
+
 # -- the network --------------------------------------------------------------
 def shapes(n_outputs=1):
     """The shape of every parameter of a 4-2-2-n_outputs network."""

@@ -43,6 +43,7 @@ SOLUTION = {"f": "def f(x):\n    return x @ np.array([[1.0, 2.0, 3.0], [4.0, 5.0
             "k": "class K:\n    def __init__(self):\n        self.w = np.ones((2, 3))\n"
                  "        self.n = 3\n    def step(self):\n        self.w = self.w + 1\n"
                  "        self.grads = {'dw': np.full((2, 3), 0.5)}\n"
+                 "    def refresh(self):\n        self.grads['dw'] = self.w * 3\n"
                  "    def __iter__(self):\n        yield self.w, 7\n"}
 
 
@@ -65,6 +66,11 @@ def test_method_stubs_change_what_the_call_set_and_yielded():
     k = _defined(code, "K")()
     k.step()
     assert not k.w.any() and not k.grads["dw"].any() and k.n == 3
+    code = stub_answers(SOLUTION, "K.refresh", "ones")["k"]
+    k = _defined(code, "K")()
+    k.step()
+    k.refresh()                       # a new array in a dict the call did not replace
+    assert (k.grads["dw"] == 1).all() and (k.w == 2).all()
     code = stub_answers(SOLUTION, "K.__init__", "doubled")["k"]
     k = _defined(code, "K")()
     assert k.n == 6 and (k.w == 2).all()

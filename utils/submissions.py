@@ -176,16 +176,36 @@ def _stub_value(value, kind):
 def _stubbed(function, kind, method):
     import functools, inspect, numpy
 
+    def frozen(value):
+        """What ``value`` holds now, to tell later whether a call changed it."""
+        if isinstance(value, numpy.ndarray):
+            return value.copy()
+        if isinstance(value, dict):
+            return {k: (v, frozen(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [(v, frozen(v)) for v in value]
+        return None
+
+    def unchanged(value, old, then):
+        if value is not old:
+            return False
+        if isinstance(value, numpy.ndarray):
+            return numpy.array_equal(value, then)
+        if isinstance(value, dict):
+            return value.keys() == then.keys() and all(
+                unchanged(v, *then[k]) for k, v in value.items())
+        if isinstance(value, list):
+            return len(value) == len(then) and all(
+                unchanged(v, *t) for v, t in zip(value, then))
+        return True
+
     def snapshot(obj):
-        return {k: (v, v.copy() if isinstance(v, (numpy.ndarray, dict, list)) else None)
-                for k, v in vars(obj).items()} if hasattr(obj, "__dict__") else {}
+        return {k: (v, frozen(v)) for k, v in vars(obj).items()} \
+            if hasattr(obj, "__dict__") else {}
 
     def stub_changes(obj, before):
         for key, new in list(vars(obj).items()):
-            old, copy = before.get(key, (None, None))
-            if key not in before or new is not old or (
-                    isinstance(new, numpy.ndarray) and not numpy.array_equal(new, copy)) or (
-                    isinstance(new, (dict, list)) and new != copy):
+            if key not in before or not unchanged(new, *before[key]):
                 setattr(obj, key, _stub_value(new, kind))
 
     if inspect.isgeneratorfunction(function):

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
@@ -56,11 +57,12 @@ import nbgrader.apps.autogradeapp  # noqa: E402
 import nbgrader.apps.generatefeedbackapp  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import DeduplicateIds, Execute, GetGrades  # noqa: E402
+from nbgrader.preprocessors import DeduplicateIds, Execute, GetGrades, OverwriteCells  # noqa: E402
 from utils.grader.execute import GradedExecute  # noqa: E402
-from utils.grader.feedback import FeedbackFromVerdicts, FeedbackOnly  # noqa: E402
+from utils.grader.feedback import FeedbackFromVerdicts, FeedbackOnly, FeedbackStyle  # noqa: E402
 from utils.grader.intake import GuardedAutograde  # noqa: E402
-from utils.grader.sanitize import DropEmptyGradingMetadata  # noqa: E402
+from utils.grader.sanitize import (DropEmptyGradingMetadata,  # noqa: E402
+                                   OverwriteCellsWithHiddenTests)
 
 # Every way of autograding (python -m utils, nbgrader autograde, formgrader)
 # first checks the submission folder: links, pipes, devices and odd names
@@ -70,11 +72,47 @@ nbgrader.apps.autogradeapp.Autograde = nbgrader.apps.api.Autograde = GuardedAuto
 nbgrader.apps.generatefeedbackapp.GenerateFeedback = FeedbackOnly
 nbgrader.apps.api.GenerateFeedback = FeedbackOnly
 
-# A duplicated test cell is graded once, from the instructor's copy.
+# --- generating the student release ----------------------------------------
+# Every way of generating a release (python -m utils release, nbgrader
+# generate_assignment, formgrader's Generate) makes the same complete folder:
+# the notebooks, utils/ with the student helpers, CONVENTIONS.md, a README.md
+# for the student and the pinned requirements.txt; cells that fail on an
+# untouched release are tagged raises-exception so Run All reaches the end
+# (see utils/student_release.py).
+import nbgrader.apps.generateassignmentapp  # noqa: E402
+from utils.student_release import StudentGenerateAssignment  # noqa: E402
+
+nbgrader.apps.generateassignmentapp.GenerateAssignment = StudentGenerateAssignment
+nbgrader.apps.api.GenerateAssignment = StudentGenerateAssignment
+
+# --- submissions downloaded from a learning platform (zip_collect) ---------
+# `nbgrader zip_collect <assignment>` (and `python -m utils import-zips`,
+# which runs it) reads downloaded/<assignment>/archive/: each student's upload
+# is checked before anything is unpacked (links, paths outside the folder,
+# odd names, absurd sizes or counts are refused per student), then only the
+# assignment's notebooks are written to extracted/<student id>/, which the
+# regexp below hands to nbgrader.  Which student a file belongs to comes from
+# the platform's naming (Canvas, Moodle): utils/lms.py NAMINGS.
+from utils.lms import EXTRACTED_NAMING, VettedExtractor  # noqa: E402
+
+c.ZipCollectApp.extractor_plugin = VettedExtractor
+c.FileNameCollectorPlugin.named_regexp = EXTRACTED_NAMING
+
+# A duplicated test cell is graded once, from the instructor's copy.  A test
+# cell is put back with its hidden tests, and nbgrader's warning that a locked
+# cell changed comes only for a cell the student really changed (nbgrader
+# compares with the cell before its hidden tests were cleared, and would warn
+# about every test cell of every student).
+_SANITIZE = {DeduplicateIds: (DeduplicateIds, DropEmptyGradingMetadata),
+             OverwriteCells: (OverwriteCellsWithHiddenTests,)}
 c.Autograde.sanitize_preprocessors = [
     step for default in Autograde.class_traits()["sanitize_preprocessors"].default()
-    for step in ((default, DropEmptyGradingMetadata) if default is DeduplicateIds else (default,))
+    for step in _SANITIZE.get(default, (default,))
 ]
+# nbgrader 0.9 adds gradebook rows in a way SQLAlchemy 2 warns about three
+# times per submission (objects added during autoflush); the rows are written
+# correctly, so stock commands and formgrader stay quiet about it.
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted", module=r"nbgrader\.api")
 # Test cells are judged in the grading process, never in the student's kernel;
 # a cell that kills the kernel costs only itself (see utils/grader/execute.py).
 c.Autograde.autograde_preprocessors = [
@@ -88,8 +126,11 @@ c.OverwriteCells.add_missing_cells = True
 
 # --- feedback --------------------------------------------------------------
 # Feedback shows the student's own code and what the grader decided: never
-# the hidden tests, the reference values, or what the kernel printed.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackFromVerdicts]
+# the hidden tests, the reference values, or what the kernel printed.  Its
+# tables get borders (FeedbackStyle), and FeedbackOnly (above) puts MathJax
+# beside the pages, so that they read well offline.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackFromVerdicts,
+                                    FeedbackStyle]
 
 # --- exchange --------------------------------------------------------------
 # A course-local exchange instead of the system-wide default; on a shared
@@ -104,6 +145,9 @@ c.Exchange.path_includes_course = True
 # environment, capped memory, CPU, processes, files and disk (see
 # utils/grader/sandbox.py).  NN_KIT_SANDBOX=off turns it off; the kit's
 # commands refuse to grade without a sandbox unless told --no-sandbox.
+# Interactive Jupyter (JupyterLab in this folder, formgrader's pages, lectures)
+# keeps the environment's ordinary python3 kernel: only grading starts kernels
+# from the sandbox's own spec, by name.
 # The kernel-side kit files and the sandbox's kernel spec live in one private
 # folder per grading run: made by the first process that loads this file,
 # shared with the worker processes it starts (NN_KIT_RUNTIME), removed when
@@ -124,11 +168,10 @@ if os.environ.get("NN_KIT_SANDBOX", "on") != "off":
 
     _ok, _why = sandbox.available()
     if _ok:
+        # Only grading (utils/grader/execute.py) asks for this kernel by name;
+        # every other Jupyter process keeps the environment's python3 kernel.
         _spec = os.path.join(_RUNTIME, "spec")
         if not os.path.isdir(_spec):
             sandbox.kernel_spec(_spec, sandbox.kernel_files(os.path.join(_RUNTIME, "kit")))
-        if _spec not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
-            os.environ["JUPYTER_PATH"] = os.pathsep.join(
-                p for p in (_spec, os.environ.get("JUPYTER_PATH")) if p)
     else:
         print(f"WARNING: grading kernels are NOT sandboxed: {_why}", file=sys.stderr)

@@ -35,10 +35,11 @@ from utils.submissions import (grade_id, load_variants, stub_class,  # noqa: E40
 
 prepare_environment()
 
-#: The stub kinds the suite grades: zeros, ones and transposed (shape kept,
-#: values wrong).  ``python -m utils selftest <a> --stubs`` also grades the
-#: doubled stubs; with them the suite's class takes about a third longer.
-SUITE_STUB_KINDS = ("zeros", "ones", "transposed")
+#: The stub kinds the suite grades: zeros (every value wrong, shape kept) and
+#: transposed (the values right but laid out wrongly).  ``python -m utils
+#: selftest <a> --stubs`` also grades the ones and doubled stubs; each kind
+#: adds about 2.5 minutes to the suite's class on two cores.
+SUITE_STUB_KINDS = ("zeros", "transposed")
 
 
 @dataclass
@@ -143,3 +144,14 @@ def all_variants():
 
 def read_json(path):
     return json.loads(Path(path).read_text())
+
+
+@pytest.fixture(scope="session")
+def lab2_lecture(tmp_path_factory):
+    """lab2's lecture notebooks, site, slides and handouts, built once as
+    ``python -m utils lecture lab2`` builds them."""
+    from utils import lecture
+    result = lecture.build(Course(KIT), ["lab2"], tmp_path_factory.mktemp("lecture"),
+                           jobs=2, progress=lambda *_: None)
+    assert result.ok, result.errors
+    return result

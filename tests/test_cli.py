@@ -11,7 +11,8 @@ from utils import grading
 from utils.grader import report
 from utils.course import Course, CourseError, make_scratch_course
 
-COMMANDS = ("release", "autograde", "feedback", "grades", "demo", "selftest")
+COMMANDS = ("release", "autograde", "feedback", "grades", "demo", "selftest", "lecture",
+            "import-zips")
 
 
 def run_cli(*args, course=None):

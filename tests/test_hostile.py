@@ -17,7 +17,7 @@ import tempfile
 import nbformat
 import pytest
 
-from conftest import KIT, small_course
+from conftest import small_course
 from utils import grading
 from utils.grader.report import cell_scores, score_table
 from utils.submissions import fill_answers, solution_answers, write_submission

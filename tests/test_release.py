@@ -120,3 +120,18 @@ def test_every_notebook_links_the_conventions_page(assignment):
     for path in sorted(folder.glob("*.ipynb")):
         first = nbformat.read(str(path), 4).cells[0]
         assert first.cell_type == "markdown" and "(CONVENTIONS.md)" in first.source, path.name
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_tells_the_student_how_to_work(assignment):
+    """README.md names the assignment and each notebook; requirements.txt pins
+    the course's stack without the kit's test tools."""
+    folder = KIT_COURSE.release / assignment
+    readme = (folder / "README.md").read_text()
+    assert f"# {assignment}:" in readme
+    for path in folder.glob("*.ipynb"):
+        assert f"`{path.name}`" in readme
+    wanted = (folder / "requirements.txt").read_text()
+    packages = {line.split("==")[0].lower() for line in wanted.splitlines()
+                if line and not line.startswith("#")}
+    assert {"numpy", "nbgrader", "jupyterlab"} <= packages and "pytest" not in packages

@@ -1,13 +1,16 @@
 """The instructor's command line: ``python -m utils <command>``.
 
-Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``, and
-``selftest`` for notebook authors.
+Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``,
+``import-zips`` (submissions downloaded from an LMS), ``lecture`` (the
+lecture notebooks, site, slides and handouts), and ``selftest`` for notebook
+authors.
 Each works on the course folder given by ``--course`` (by default the
 current folder when it holds ``nbgrader_config.py``, else the kit itself).
 """
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from . import grading
@@ -35,8 +38,9 @@ def cmd_release(args):
     course = _course(args)
     for assignment in _assignments(course, args.assignments):
         print(f"Releasing {assignment}")
+        started = time.monotonic()
         folder = grading.release(course, assignment, validate=not args.no_validate)
-        print(f"  released to {folder}")
+        print(f"  released to {folder} ({grading.duration(time.monotonic() - started)})")
     return EXIT_OK
 
 
@@ -72,9 +76,11 @@ def _sandbox(args, refuse=True):
 def cmd_autograde(args):
     _sandbox(args)
     course = _course(args)
+    started = time.monotonic()
     outcomes = grading.autograde(course, args.assignment, args.student or None,
                                  jobs=args.jobs)
     grading.save_outcomes(course, outcomes)
+    print(f"Graded {len(outcomes)} submission(s) in {grading.duration(time.monotonic() - started)}")
     print()
     print(report.score_table(course, args.assignment, outcomes))
     return _summarise(outcomes)
@@ -119,6 +125,41 @@ def cmd_selftest(args):
     ok = selftest.run(args.assignment, args.notebook or None, folder=args.dir,
                       jobs=args.jobs, stubs=args.stubs)
     return EXIT_OK if ok else EXIT_NOT_GRADED
+
+
+def cmd_lecture(args):
+    from . import lecture
+    course = _course(args)
+    result = lecture.build(course, _assignments(course, args.assignments), args.output,
+                           jobs=args.jobs)
+    for line in result.errors:
+        print(f"FAILED: {line}", file=sys.stderr)
+    print(f"Lecture notebooks: {result.output / 'notebooks'}")
+    print(f"Lecture site: {result.index}")
+    if args.serve:
+        lecture.serve(result.output)
+    return EXIT_NOT_GRADED if result.errors else EXIT_OK
+
+
+def cmd_import_zips(args):
+    from . import lms
+    course = _course(args)
+    results = lms.import_zips(course, args.assignment, args.source)
+    refused = 0
+    for r in results:
+        who = safe_text(r.student, 80)
+        if r.student == "?":
+            print(f"SKIPPED {len(r.ignored)} file(s) whose names follow no known platform's "
+                  f"naming, e.g. {safe_text(r.ignored[0], 200)}")
+        elif r.refused:
+            refused += 1
+            print(safe_text(f"REFUSED {who}: {r.refused}", 2000))
+        else:
+            print(f"imported {who}: {', '.join(r.notebooks)}"
+                  + (f" (left out {len(r.ignored)} other file(s))" if r.ignored else ""))
+    print(f"Imported {sum(1 for r in results if r.notebooks)} student(s) into "
+          f"{course.submitted}; refused {refused}.")
+    return EXIT_NOT_GRADED if refused else EXIT_OK
 
 
 def _jobs_option(p, verb):
@@ -193,6 +234,35 @@ def parser():
                    help="CSV file to write (default: grades.csv)")
     p.set_defaults(func=cmd_grades)
 
+    p = sub.add_parser("import-zips", help="import submissions downloaded from Canvas or Moodle",
+                       description="Put every student's notebooks from a learning platform's "
+                                   "download (a zip file, or the folder it unpacks to) into "
+                                   "submitted/<student>/<ASSIGNMENT>/. Students are named by "
+                                   "the platform's user or participant id. An upload with "
+                                   "links, paths outside its folder, odd names or absurd "
+                                   "sizes is refused with the reason; the others are "
+                                   "imported, and the exit status is then 1.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("source", metavar="ZIP_OR_FOLDER")
+    p.set_defaults(func=cmd_import_zips)
+
+    p = sub.add_parser("lecture", help="solved, executed notebooks, pages, slides, handouts",
+                       description="Make lecture copies of the source notebooks (solutions "
+                                   "kept, tests and grading text removed), run them, and "
+                                   "write a site that works offline: a page, reveal.js "
+                                   "slides and a handout without solutions per notebook, "
+                                   "and an index. A notebook that fails is named with its "
+                                   "cell, and the exit status is then 1.")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignments to build (default: all)")
+    p.add_argument("--output", metavar="DIR",
+                   help="folder to write (default: build/lecture in the course)")
+    p.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+                   help="notebooks run at once (default: %(default)s, one per core)")
+    p.add_argument("--serve", action="store_true",
+                   help="then serve the site at http://127.0.0.1:8000/ until Ctrl-C")
+    p.set_defaults(func=cmd_lecture)
+
     p = sub.add_parser("demo", help="release, grade a synthetic class, report",
                        description="Release every assignment, build a synthetic class "
                                    "in a scratch folder, autograde it with nbgrader, and "
@@ -228,6 +298,10 @@ def parser():
 def main(argv=None):
     """Run the command line; return its exit status."""
     args = parser().parse_args(argv)
+    # Progress lines reach a log file or a pipe as they are printed, not in
+    # blocks at the end.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     prepare_environment()
     try:
         return args.func(args)

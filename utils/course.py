@@ -7,6 +7,7 @@ in a scratch folder that reuses the kit's configuration.
 """
 import os
 import shutil
+import string
 import sys
 import warnings
 from pathlib import Path
@@ -26,6 +27,19 @@ STUDENT_MODULES = ("__init__.py", "checks.py", "plots.py", "data.py", "earlier.p
 #: The course's conventions (shapes, layouts, cost scaling): one page, shipped
 #: at the root of every released assignment as ``CONVENTIONS.md``.
 CONVENTIONS = KIT_ROOT / "utils" / "conventions.md"
+
+#: The page that tells a student how to install, open, check and hand in an
+#: assignment: shipped as ``README.md``, with the assignment filled in.
+STUDENT_README = KIT_ROOT / "utils" / "student_readme.md"
+
+#: The course's pinned stack; a student gets it as ``requirements.txt``.
+REQUIREMENTS = KIT_ROOT / "requirements.txt"
+
+#: Packages only the kit's own tests need (pytest and what only pytest
+#: uses); left out of a student's requirements.  Every package named in an
+#: extra ``requirements-*.txt`` beside ``requirements.txt`` is left out too:
+#: such files hold what only the kit's tests and tools need.
+TEST_ONLY_PACKAGES = ("pytest", "iniconfig", "pluggy")
 
 
 class CourseError(Exception):
@@ -133,10 +147,52 @@ class Course:
         return NbGraderAPI(config=self.config())
 
 
-def copy_student_modules(destination):
-    """Copy the student-facing part of ``utils`` into ``destination/utils``,
-    and the conventions page to ``destination/CONVENTIONS.md``."""
-    target = Path(destination) / "utils"
+def _package(line):
+    """The normalised package name of a requirements line, or ``None``."""
+    text = line.split("#", 1)[0].strip()
+    if not text or text.startswith("-"):
+        return None
+    for stop in "=<>!~;[ @":
+        text = text.split(stop, 1)[0]
+    return text.strip().lower().replace("_", "-")
+
+
+def student_requirements(requirements=REQUIREMENTS):
+    """The text of a student's ``requirements.txt``: the course's pinned
+    stack without :data:`TEST_ONLY_PACKAGES` and what ``requirements-*.txt``
+    files name."""
+    requirements = Path(requirements)
+    left_out = {_package(n) for n in TEST_ONLY_PACKAGES}
+    for extra in sorted(requirements.parent.glob("requirements-*.txt")):
+        left_out |= {_package(line) for line in extra.read_text().splitlines()}
+    kept = [line.strip() for line in requirements.read_text().splitlines()
+            if _package(line) and _package(line) not in left_out]
+    header = ("# Everything this course's notebooks need, at the exact versions the\n"
+              "# grader uses (Python 3.11).  Install it in a virtual environment:\n"
+              "#     pip install -r requirements.txt\n")
+    return header + "\n".join(kept) + "\n"
+
+
+def student_readme(assignment, notebooks):
+    """The ``README.md`` of a released assignment, from :data:`STUDENT_README`."""
+    listing = "\n".join(f"{number}. `{name}.ipynb`"
+                         for number, name in enumerate(notebooks, 1))
+    template = string.Template(STUDENT_README.read_text())
+    return template.substitute(assignment=assignment,
+                               notebooks=listing or "(no notebooks)")
+
+
+def copy_student_modules(destination, notebooks=None, assignment=None):
+    """Put what every student needs beside the released notebooks.
+
+    ``destination/utils/`` gets the student-facing part of ``utils``;
+    ``CONVENTIONS.md`` the conventions page; ``README.md`` how to install,
+    work, check and hand in (for ``assignment``, by default the folder's
+    name, and its ``notebooks``, by default the ``.ipynb`` files found
+    there); ``requirements.txt`` the pinned stack (:func:`student_requirements`).
+    """
+    destination = Path(destination)
+    target = destination / "utils"
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -144,7 +200,12 @@ def copy_student_modules(destination):
         source = KIT_ROOT / "utils" / name
         if source.exists():
             shutil.copyfile(source, target / name)
-    shutil.copyfile(CONVENTIONS, Path(destination) / "CONVENTIONS.md")
+    shutil.copyfile(CONVENTIONS, destination / "CONVENTIONS.md")
+    if notebooks is None:
+        notebooks = sorted(p.stem for p in destination.glob("*.ipynb"))
+    (destination / "README.md").write_text(
+        student_readme(assignment or destination.name, notebooks))
+    (destination / "requirements.txt").write_text(student_requirements())
     return target
 
 

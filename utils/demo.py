@@ -73,44 +73,64 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
 
     The problems are grade cells that the solutions (``ada``) do not pass or
     the untouched release (``blank``) does: grading those two students checks
-    the release as ``nbgrader validate`` would, at no extra cost.
+    the release as ``nbgrader validate`` would, at no extra cost.  Each stage
+    says what it does, and how long it took.
     """
     started = time.monotonic()
+    stage_started = [started]
+
+    def stage(text):
+        progress(text)
+        stage_started[0] = time.monotonic()
+
+    def stage_done():
+        progress(f"   (done in {grading.duration(time.monotonic() - stage_started[0])})")
+
     prepare_environment()
     kit = Course(KIT_ROOT)
     assignments = assignments or kit.assignments()
-    progress(f"1. Releasing {', '.join(assignments)} into {kit.release}")
+    stage(f"1. Releasing {', '.join(assignments)} into {kit.release}")
     for a in assignments:
         grading.release(kit, a, validate=False, progress=progress)
+    stage_done()
 
     folder = Path(folder) if folder else KIT_ROOT / "build" / "demo"
-    progress(f"2. Building a synthetic class in {folder}")
+    stage(f"2. Building a synthetic class in {folder}")
     course = make_scratch_course(kit, folder)
     for a in assignments:
         grading.release(course, a, validate=False, progress=lambda *_: None)
-        for student, notebooks in class_for(course, a, mistake_students, alternative_students,
-                                            special_students=(a == assignments[0])).items():
+        klass = class_for(course, a, mistake_students, alternative_students,
+                          special_students=(a == assignments[0]))
+        for student, notebooks in klass.items():
             write_submission(course, student, a, notebooks)
+        progress(f"  {a}: {len(klass)} students ({', '.join(klass)})")
+    stage_done()
 
-    progress("3. Autograding with nbgrader")
+    stage("3. Autograding with nbgrader (the longest stage: one student per core at a time)")
     outcomes = []
     for a in assignments:
         graded = grading.autograde(course, a, jobs=grading.default_jobs(), progress=progress)
         grading.save_outcomes(course, graded)
         outcomes += graded
+    stage_done()
 
-    progress("4. Checking the release: the solutions earn every point, the blank none")
+    stage("4. Checking the release: the solutions earn every point, the blank none")
     problems = [p for a in assignments
                 for p in reference_problems(course, a, correct="ada", blank="blank")]
     for problem in problems:
         progress(f"  PROBLEM: {problem}")
+    stage_done()
 
-    progress("5. Feedback and grades")
+    stage("5. Feedback and grades")
     for a in assignments:
-        grading.feedback(course, a, [o for o in outcomes if o.assignment == a],
-                         jobs=grading.default_jobs(), progress=lambda *_: None)
+        begun = time.monotonic()
+        folders = grading.feedback(course, a, [o for o in outcomes if o.assignment == a],
+                                   jobs=grading.default_jobs(), progress=lambda *_: None)
+        progress(f"  {a}: feedback for {len(folders)} students "
+                 f"({grading.duration(time.monotonic() - begun)})")
     csv_path = course.root / "grades.csv"
     report.write_grades_csv(course, outcomes, csv_path)
+    stage_done()
 
     progress("")
     for a in assignments:
@@ -123,5 +143,5 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     progress("Release check: " + ("every test gives the solutions full marks and the "
                                   "untouched release none." if not problems else
                                   f"{len(problems)} PROBLEM(S), listed under step 4."))
-    progress(f"Demo finished in {time.monotonic() - started:.0f} s.")
+    progress(f"Demo finished in {grading.duration(time.monotonic() - started)}.")
     return course, outcomes, problems

@@ -7,9 +7,11 @@ the rest of the class: it is returned as that student's :class:`Outcome`.
 """
 import json
 import os
+import re
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,40 +44,82 @@ def _cell_names(cells):
 
 
 def _in_worker(work, root, args, item):
+    """``(result, seconds)`` of one item's work, in a worker process."""
     from .course import Course, prepare_environment
+    started = time.monotonic()
     prepare_environment()
-    return work(Course(root), *args, item)
+    return work(Course(root), *args, item), time.monotonic() - started
 
 
-def _each(course, work, args, items, jobs, done=lambda item, result: None):
+#: Seconds between the "still working on ..." lines while no student finishes:
+#: a long run shows it is alive in a log, without a line per second.
+HEARTBEAT_SECONDS = 30
+
+
+def duration(seconds):
+    """A number of seconds for people: ``"8 s"``, ``"2 min 05 s"``."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def time_left(started, done, total):
+    """``"; about 2 min 10 s left"`` after ``done`` of ``total`` items begun at
+    ``started`` (``time.monotonic()``), or ``""`` when nothing is left."""
+    if not 0 < done < total:
+        return ""
+    return f"; about {duration((time.monotonic() - started) / done * (total - done))} left"
+
+
+def _each(course, work, args, items, jobs, done=lambda item, result, seconds: None,
+          waiting=lambda items, seconds: None):
     """``{item: work(course, *args, item)}`` for every item, ``jobs`` at a time.
 
     With ``jobs > 1`` each item runs in its own process (``work`` must be a
     module-level function).  An item whose work raises gets the exception as
-    its result, so one bad item never stops the others; ``done(item,
-    result)`` is called as each item finishes.
+    its result, so one bad item never stops the others; ``done(item, result,
+    seconds)`` is called as each item finishes, and ``waiting(items,
+    seconds)`` every :data:`HEARTBEAT_SECONDS` in which none did (items still
+    running or queued, seconds since the start).
     """
     results = {}
+    started = time.monotonic()
     if jobs <= 1 or len(items) <= 1:
         for item in items:
+            begun = time.monotonic()
             try:
                 results[item] = work(course, *args, item)
             except Exception as err:  # noqa: BLE001 - reported by the caller
                 results[item] = err
-            done(item, results[item])
+            done(item, results[item], time.monotonic() - begun)
     else:
         course.api()   # loads the course config here, so the workers share its runtime folder
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(_in_worker, work, str(course.root), args, item): item
                        for item in items}
-            for future in as_completed(futures):
-                item = futures[future]
-                try:
-                    results[item] = future.result()
-                except Exception as err:  # noqa: BLE001 - a crashed worker, reported
-                    results[item] = err
-                done(item, results[item])
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=HEARTBEAT_SECONDS,
+                                         return_when=FIRST_COMPLETED)
+                if not finished:
+                    waiting([futures[f] for f in futures if f in pending],
+                            time.monotonic() - started)
+                for future in sorted(finished, key=lambda f: items.index(futures[f])):
+                    item = futures[future]
+                    try:
+                        results[item], seconds = future.result()
+                    except Exception as err:  # noqa: BLE001 - a crashed worker, reported
+                        results[item], seconds = err, None
+                    done(item, results[item], seconds)
     return {item: results[item] for item in items}
+
+
+def _still(progress, what):
+    """A ``waiting`` callback for :func:`_each`: one line naming what still runs."""
+    def line(items, seconds):
+        names = ", ".join(intake.safe_text(str(i), 40) for i in items[:4])
+        more = f" and {len(items) - 4} more" if len(items) > 4 else ""
+        progress(f"  ... {duration(seconds)} so far; still {what}: {names}{more}")
+    return line
 
 
 # -- release --------------------------------------------------------------
@@ -93,8 +137,8 @@ def validate_release(course, assignment, jobs=1, progress=print):
     from .selftest import reference_problems
     from .submissions import synthetic_class, write_submission
     course.check_assignment(assignment)
-    progress(f"  checking {assignment}: the solutions earn every point, the untouched "
-             "release none")
+    progress(f"  checking {assignment}: grading its solutions (correct: every point) and "
+             "its untouched release (blank: none)")
     with tempfile.TemporaryDirectory(prefix="nn-kit-validate-") as scratch:
         trial = make_scratch_course(course, os.path.join(scratch, "course"))
         for other in trial.assignments():
@@ -105,7 +149,8 @@ def validate_release(course, assignment, jobs=1, progress=print):
                                       alternative_students=0)
         for student in ("correct", "blank"):
             write_submission(trial, student, assignment, students[student])
-        outcomes = autograde(trial, assignment, jobs=jobs, progress=lambda *_: None)
+        outcomes = autograde(trial, assignment, jobs=jobs,
+                             progress=lambda line: progress("  " + line))
         problems = [f"{o.student}: not graded: {o.message}" for o in outcomes if not o.graded]
         return problems + reference_problems(trial, assignment)
 
@@ -120,11 +165,13 @@ def release(course, assignment, validate=True, jobs=None, progress=print):
             raise CourseError("the tests of the source are not right:\n  "
                               + "\n  ".join(problems))
     progress(f"  generating release/{assignment} ...")
+    started = time.monotonic()
     result = course.api().generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
         raise CourseError(f"nbgrader could not generate {assignment}: "
                           f"{_last_error_line(result)}")
     copy_student_modules(course.release / assignment)
+    progress(f"  generated release/{assignment} in {duration(time.monotonic() - started)}")
     return course.release / assignment
 
 
@@ -208,15 +255,17 @@ def _run_autograde(api, assignment, student, notebooks):
     """nbgrader's autograde on the given notebooks (None: all of them)."""
     if notebooks is None:
         return api.autograde(assignment, student, force=True, create=True)
+    logs = []
     for name in notebooks:
         api.coursedir.notebook_id = name
         try:
             result = api.autograde(assignment, student, force=True, create=True)
         finally:
             api.coursedir.notebook_id = "*"
+        logs.append(result.get("log") or "")
         if not result["success"]:
-            return result
-    return result
+            break
+    return dict(result, log="\n".join(logs))
 
 
 def forget_scores(course, assignment, student, notebooks):
@@ -285,6 +334,7 @@ def grade_student(course, assignment, student):
     notes += [f"left out: {why}" for path, why in refused.items()
               if path[:-len(".ipynb")] not in problems]
     notes += stopped_kernel_notes(course, assignment, student)
+    notes += changed_cell_notes(result.get("log") or "")
     if missing:
         notes.append(f"not submitted (scored 0): {_names(missing)}")
     return Outcome(student, assignment, GRADED, "; ".join(notes), problems, missing)
@@ -295,6 +345,33 @@ def _names(notebooks):
     if len(notebooks) <= 2:
         return ", ".join(notebooks)
     return f"{', '.join(notebooks[:2])} and {len(notebooks) - 2} more"
+
+
+_SANITIZING = re.compile(r"Sanitizing .*?([^/\\]+)\.ipynb\s*$")
+_CHANGED = re.compile(r"\[WARNING\] Attribute '(\w+)' for cell (\S+) has changed!")
+
+
+def changed_cell_notes(log):
+    """One line per notebook in which nbgrader found locked cells changed.
+
+    ``log`` is nbgrader's autograde log; it warns only about cells the student
+    really changed (see :mod:`utils.grader.sanitize`), and those cells were
+    graded in the instructor's version.
+    """
+    changed, notebook = {}, "?"
+    for line in log.splitlines():
+        found = _SANITIZING.search(line)
+        if found:
+            notebook = found.group(1)
+            continue
+        found = _CHANGED.search(line)
+        if found:
+            cells = changed.setdefault(notebook, [])
+            if found.group(2) not in cells:
+                cells.append(found.group(2))
+    return [intake.safe_text(f"{name}: changed locked cell(s) {', '.join(cells)} "
+                             "(graded in the instructor's version)", 500)
+            for name, cells in changed.items()]
 
 
 def stopped_kernel_notes(course, assignment, student):
@@ -343,18 +420,41 @@ def autograde(course, assignment, students=None, jobs=1, progress=print):
             raise CourseError(f"no submission of {assignment} from "
                               f"{', '.join(unknown)} in {course.submitted}")
 
-    def report(student, outcome):
+    def report(student, outcome, seconds):
         if isinstance(outcome, Exception):   # a crashed worker must not stop the class
             outcome = Outcome(student, assignment, FAILED, f"grading crashed: {outcome}")
         outcomes[student] = outcome
         line = (f"  [{len(outcomes)}/{len(students)}] {intake.safe_text(student)} / "
-                f"{assignment}: {outcome.status}")
+                f"{assignment}: {outcome.status}{_points(course, outcome)}"
+                + (f", {duration(seconds)}" if seconds is not None else "")
+                + time_left(started, len(outcomes), len(students)))
         progress(line + (f" ({intake.safe_text(outcome.message, 2000)})"
                          if outcome.message else ""))
 
     outcomes = {}
-    _each(course, grade_student, (assignment,), students, jobs, report)
+    started = time.monotonic()
+    progress(f"  grading {len(students)} submission(s) of {assignment}, "
+             f"{min(jobs, len(students))} at a time")
+    _each(course, grade_student, (assignment,), students, jobs, report,
+          _still(progress, "grading"))
     return [outcomes[s] for s in students]
+
+
+def _points(course, outcome):
+    """``", 15/18 points"`` of a graded outcome (``""`` if the gradebook is busy),
+    with the points that wait for a person."""
+    if not outcome.graded:
+        return ""
+    from .grader.report import BY_HAND, notebook_rows
+    try:
+        rows = notebook_rows(course, outcome)
+    except Exception:  # noqa: BLE001 - a progress line never stops grading
+        return ""
+    score = sum(score or 0.0 for _, score, _, _ in rows)
+    best = sum(most or 0.0 for _, _, most, _ in rows)
+    by_hand = sum(float(status.split(", ", 1)[1].split()[0])
+                  for *_, status in rows if status.endswith(BY_HAND))
+    return f", {score:g}/{best:g} points" + (f" ({by_hand:g} to grade by hand)" if by_hand else "")
 
 
 def _feedback_of(course, assignment, student):
@@ -372,15 +472,19 @@ def feedback(course, assignment, outcomes, jobs=1, progress=print):
     graded = [o for o in outcomes if o.graded]
     errors = {}
 
-    def report(student, error):
+    def report(student, error, seconds):
         if isinstance(error, Exception):   # one student's feedback must not stop the others
             error = f"feedback crashed: {error}"
         errors[student] = error
         progress(f"  [{len(errors)}/{len(graded)}] feedback for "
                  f"{intake.safe_text(student)} / {assignment}"
-                 + (f": {error}" if error else ""))
+                 + (f": {error}" if error else "")
+                 + (f", {duration(seconds)}" if seconds is not None else "")
+                 + time_left(started, len(errors), len(graded)))
 
-    _each(course, _feedback_of, (assignment,), [o.student for o in graded], jobs, report)
+    started = time.monotonic()
+    _each(course, _feedback_of, (assignment,), [o.student for o in graded], jobs, report,
+          _still(progress, "writing feedback for"))
     folders = []
     for outcome in graded:
         if errors[outcome.student]:

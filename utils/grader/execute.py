@@ -28,13 +28,14 @@ import stat
 import tempfile
 import time
 
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 
-from . import remote, verdict as verdicts
+from . import remote, sandbox, verdict as verdicts
 from .guard import MARKER
 
 #: ``ename`` of the error recorded in a cell that stopped the kernel.
@@ -119,7 +120,14 @@ class GradedExecute(Execute):
             shutil.rmtree(self._private, ignore_errors=True)
 
     def create_kernel_manager(self):
+        # The sandbox's kernel, asked for by name; the notebook's own kernelspec
+        # (python3) is what every interactive Jupyter keeps using.
+        specs = sandbox.grading_kernel_specs()
+        if specs:
+            self.kernel_name = sandbox.KERNEL_NAME
         km = super().create_kernel_manager()
+        if specs:
+            km.kernel_spec_manager = KernelSpecManager(kernel_dirs=[specs])
         # Sockets of this kernel alone, in a folder only it and the grader see.
         km.transport = "ipc"
         km.ip = os.path.join(self._private, "sockets", "kernel")

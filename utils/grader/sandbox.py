@@ -40,6 +40,10 @@ LIMITS = {
     "DISK_MB": 256,           # its working folder and /tmp, each
 }
 
+#: The kernel spec of grading kernels.  A name of its own, not ``python3``:
+#: JupyterLab, formgrader and lectures run in the same environment and must
+#: keep the ordinary kernel (and notebooks their ``kernelspec`` metadata).
+KERNEL_NAME = "nn-kit-sandbox"
 #: Where the kit's kernel-side files appear inside the sandbox.
 KIT_MOUNT = "/opt/nn-kit"
 #: The kernel's working folder inside the sandbox.
@@ -73,6 +77,17 @@ def available():
     return True, ""
 
 
+def grading_kernel_specs():
+    """The folder holding this grading run's :data:`KERNEL_NAME` spec (written
+    by ``nbgrader_config.py``), or None when this run grades without the
+    sandbox (``NN_KIT_SANDBOX=off``, or no bubblewrap: the config warned)."""
+    runtime = os.environ.get("NN_KIT_RUNTIME", "")
+    if not runtime or os.environ.get("NN_KIT_SANDBOX", "on") == "off":
+        return None
+    kernels = os.path.join(runtime, "spec", "kernels")
+    return kernels if os.path.isfile(os.path.join(kernels, KERNEL_NAME, "kernel.json")) else None
+
+
 def kernel_files(folder):
     """Copy the kernel-side kit files into ``folder/utils``; return ``folder``."""
     target = Path(folder) / "utils"
@@ -87,11 +102,14 @@ def kernel_files(folder):
 
 
 def kernel_spec(folder, kit):
-    """Write a ``python3`` kernel spec that starts kernels through this sandbox.
+    """Write the kernel spec :data:`KERNEL_NAME`, which starts kernels through
+    this sandbox, under ``folder/kernels``.
 
-    Returns the folder to put first on ``JUPYTER_PATH``.
+    Only grading asks for it by name (:mod:`utils.grader.execute`); it never
+    goes on ``JUPYTER_PATH``, so interactive Jupyter keeps the environment's
+    ordinary ``python3`` kernel.  Returns the folder of kernel specs.
     """
-    spec = Path(folder) / "kernels" / "python3"
+    spec = Path(folder) / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
         # -I: the launcher imports nothing from the working folder or the

@@ -14,7 +14,10 @@ Example::
     CheckFailed: neurons(X, W, B) should have shape (2, 4), but it has shape (4, 2).
     That is the expected shape the other way round: is a transpose missing, or one too many?
 """
+import linecache
 import numbers
+import sys
+import traceback
 import warnings
 
 import numpy as np
@@ -203,14 +206,25 @@ def call(name, func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except NotImplementedError as err:
+        frames = list(traceback.walk_tb(err.__traceback__))
+        code = frames[-1][0].f_code if frames else None
+        earlier = _earlier_notebook(code.co_filename) if code else None
+        if earlier:      # an earlier notebook's answer that this one loaded
+            _fail(f"{name} needs {getattr(code, 'co_qualname', code.co_name)} from {earlier}, "
+                  "which is not written yet: write it there, save that notebook, then "
+                  "run the cell that loads it and this cell again.", cause=err,
+                  kind="missing", subject=name)
         _fail(f"{name} is not written yet: replace `raise NotImplementedError()` "
               "with your code and run its cell again.", cause=err, kind="missing",
               subject=name)
     except Exception as err:  # any error in student code becomes a clear failure
         given = "; ".join(f"{n} is {describe(a)}"
                           for n, a in zip(_argument_names(name, len(args)), args))
-        _fail(f"{name} raised {type(err).__name__}: {err}",
-              f"It was called with: {given}." if given else None, cause=err,
+        where = _where_in_cells(err.__traceback__)
+        hint = "\n".join(line for line in (
+            f"It happened in {where}." if where else None,
+            f"It was called with: {given}." if given else None) if line)
+        _fail(f"{name} raised {type(err).__name__}: {err}", hint or None, cause=err,
               kind="raised", subject=name, got=type(err).__name__)
 
 
@@ -238,3 +252,113 @@ def run_quietly(name, func, *args, **kwargs):
 def passed(what="All visible checks"):
     """Print the line a test cell ends with when everything passed."""
     print(f"{what} passed.")
+
+
+# -- how errors look in a notebook --------------------------------------------
+# In a student's notebook an unwritten exercise and a failed check each show
+# as their message alone, not as a traceback.  Only the display changes: the
+# error is raised as before, and a grading kernel (where the grader's guard
+# is loaded) keeps IPython's own display.
+
+def _shell():
+    """The running IPython shell, or ``None`` outside IPython."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    return get() if get else None
+
+
+def _cell_name(shell, filename):
+    """'cell [7]' for the code of a notebook cell, ``None`` for any other file."""
+    try:
+        label = shell.compile.format_code_name(filename)
+    except Exception:  # noqa: BLE001 - no name is better than a broken display
+        return None
+    if not label:
+        return None
+    number = label[1].removeprefix("In[").removesuffix("]")
+    return f"cell [{number}]" if number.isdigit() else "a cell"
+
+
+def _where_in_cells(tb):
+    """'cell [7], line 3: `return X @ W`' for the last notebook-cell line in ``tb``.
+
+    ``None`` outside IPython or when no cell is involved (for example when
+    the grader runs the tests).
+    """
+    shell = _shell()
+    if shell is None or tb is None:
+        return None
+    found = None
+    for frame, number in traceback.walk_tb(tb):
+        cell = _cell_name(shell, frame.f_code.co_filename)
+        if cell:
+            found = (cell, number, linecache.getline(frame.f_code.co_filename, number).strip())
+    if found is None:
+        return None
+    cell, number, text = found
+    return f"{cell}, line {number}" + (f": `{text}`" if text else "")
+
+
+def _earlier_notebook(filename):
+    """``"01_single_neuron.ipynb"`` for code :mod:`utils.earlier` loaded from
+    that notebook (its file name is ``<01_single_neuron.ipynb>``), else None."""
+    if filename.startswith("<") and filename.endswith(".ipynb>"):
+        return filename[1:-1]
+    return None
+
+
+def _not_written(shell, tb):
+    """The line that says which stub is still to be written, or ``None``."""
+    frames = list(traceback.walk_tb(tb))
+    if not frames:
+        return None
+    frame, _ = frames[-1]
+    name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+    earlier = _earlier_notebook(frame.f_code.co_filename)
+    if earlier:
+        return (f"{name} in {earlier} is not written yet: write it there, save that "
+                "notebook, then run the cell that loads it and this cell again.")
+    if _cell_name(shell, frame.f_code.co_filename) is None:
+        return None                   # raised by a library, not by a stub of a cell
+    if name == "<module>":
+        return ("This cell is not written yet: replace raise NotImplementedError() "
+                "with your code, then run this cell again.")
+    same_cell = frames[0][0].f_code.co_filename == frame.f_code.co_filename
+    then = "then run this cell again" if same_cell else "run its cell, then run this cell again"
+    return (f"{name} is not written yet: replace raise NotImplementedError() "
+            f"with your code, {then}.")
+
+
+def _show_briefly(shell, etype, value, tb, tb_offset=None):
+    """IPython's display of a :class:`CheckFailed` or ``NotImplementedError``."""
+    lines = None
+    if isinstance(value, CheckFailed):
+        lines = str(value).splitlines() or ["A check failed."]
+    elif isinstance(value, NotImplementedError):
+        line = _not_written(shell, tb)
+        lines = [line] if line else None
+    if lines is None:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    shell._showtraceback(etype, value, lines)
+    return None
+
+
+_show_briefly.nn_course_display = True
+
+
+def _install_display():
+    """Show failed checks and unwritten exercises briefly in this IPython shell."""
+    shell = _shell()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return
+    if "utils.grader.guard" in sys.modules:
+        return                        # a grading kernel: outputs stay as IPython makes them
+    if getattr(shell, "custom_exceptions", ()) and not getattr(
+            getattr(shell, "_nn_course_display", None), "nn_course_display", False):
+        return                        # someone else's display: leave it alone
+    shell.set_custom_exc((CheckFailed, NotImplementedError), _show_briefly)
+    shell._nn_course_display = _show_briefly
+
+
+_install_display()

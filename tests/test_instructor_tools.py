@@ -1,0 +1,177 @@
+"""The instructor's tools: quiet stock commands, offline feedback, progress lines.
+
+Each test builds a small course (lab1's first notebook, two students) of its
+own, so it can run alone with ``-k``.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote
+
+import nbformat
+import pytest
+from nbformat.v4 import new_markdown_cell
+
+from conftest import small_course
+from utils import grading
+from utils.grader.feedback import TABLE_CSS, FeedbackFromVerdicts
+from utils.offline import page_resources
+from utils.submissions import grade_id, synthetic_class, write_submission
+
+NOTEBOOK = "01_single_neuron"
+EDITED_TEST = "test_relu"          # a test cell with hidden tests
+EDIT = "\nprint('this test is mine now')"
+
+
+def _course_with_class(folder):
+    """lab1/01 released; ``correct`` hands in the solutions, ``editor`` the
+    solutions with a line added to a locked test cell."""
+    course = small_course(folder, "lab1", (NOTEBOOK,))
+    students, _ = synthetic_class(course, "lab1", mistake_students=0, alternative_students=0)
+    write_submission(course, "correct", "lab1", students["correct"])
+    edited = nbformat.from_dict(students["correct"][NOTEBOOK])
+    for cell in edited.cells:
+        if grade_id(cell) == EDITED_TEST:
+            cell.source += EDIT
+    write_submission(course, "editor", "lab1", {NOTEBOOK: edited})
+    return course
+
+
+def _nbgrader(course, *args):
+    """Stock nbgrader, run in the course folder as an instructor would."""
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent),
+                                                 os.environ.get("PATH", "")]))
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course.root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """The small class graded by the kit, with the progress lines it printed."""
+    course = _course_with_class(tmp_path_factory.mktemp("kit") / "course")
+    lines = []
+    outcomes = grading.autograde(course, "lab1", jobs=2, progress=lines.append)
+    grading.save_outcomes(course, outcomes)
+    return course, {o.student: o for o in outcomes}, lines
+
+
+def test_stock_autograde_warns_only_about_a_changed_test_cell(tmp_path):
+    """`nbgrader autograde` in the course folder: nothing to warn about for a
+    correct submission (nbgrader alone warns once per test cell with hidden
+    tests, and SQLAlchemy three times per student); the student who edited a
+    locked test cell is still reported, and graded with the instructor's cell."""
+    course = _course_with_class(tmp_path / "course")
+    result = _nbgrader(course, "autograde", "lab1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stderr + result.stdout
+    noisy = [line for line in log.splitlines() if re.search(r"WARNING|Warning:", line)]
+    assert len(noisy) == 1, noisy
+    assert f"Attribute 'checksum' for cell {EDITED_TEST} has changed" in noisy[0]
+    sanitized = [line for line in log[:log.index(noisy[0])].splitlines() if "Sanitizing" in line]
+    assert "/editor/lab1/" in sanitized[-1], sanitized
+    graded = nbformat.read(str(course.autograded / "editor" / "lab1" / f"{NOTEBOOK}.ipynb"), 4)
+    cell = next(c for c in graded.cells if grade_id(c) == EDITED_TEST)
+    assert EDIT.strip() not in cell.source and "BEGIN HIDDEN TESTS" in cell.source
+
+
+def test_kit_autograde_reports_progress_and_the_changed_cell(graded_course):
+    """One line per student with score, seconds and what is left; the edit is
+    named in the student's remark."""
+    _, outcomes, lines = graded_course
+    assert lines[0] == "  grading 2 submission(s) of lab1, 2 at a time"
+    done = [line for line in lines[1:] if re.match(r"  \[\d/2\] ", line)]
+    assert len(done) == 2, lines
+    for line in done:
+        assert re.match(r"  \[\d/2\] (correct|editor) / lab1: graded, 11/11 points, \d+ s",
+                        line), line
+    assert "left" in done[0] and "left" not in done[1]
+    assert outcomes["correct"].message == ""
+    assert outcomes["editor"].message == (
+        f"{NOTEBOOK}: changed locked cell(s) {EDITED_TEST} (graded in the instructor's version)")
+
+
+def _check_feedback_folder(folder):
+    """Only the pages and MathJax; no web resource while the copy is there;
+    every local one exists; styled tables; no link to a file not there."""
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [f"{NOTEBOOK}.html", "mathjax"], names
+    size = sum(p.stat().st_size for p in (folder / "mathjax").rglob("*") if p.is_file())
+    assert size < 8 * 2 ** 20, f"MathJax copy of {size / 2 ** 20:.1f} MB"
+    html = (folder / f"{NOTEBOOK}.html").read_text()
+    loads = page_resources(html)
+    assert any(url.startswith("mathjax/MathJax.js") for _, url in loads), loads
+    # the web's MathJax only where the copy is missing (nbgrader's exchange
+    # hands out the pages alone)
+    assert "if (!window.MathJax) {" in html
+    for what, url in loads:
+        assert not re.match(r"(https?:)?//", url), (what, url)
+        local = folder / unquote(url.split("?")[0].split("#")[0])
+        assert local.is_file(), (what, url)
+    links = re.findall(r'<a\b[^>]*href="([^"#][^"]*)"', html)
+    assert [u for u in links if not re.match(r"https?://", u)] == [], links
+    assert TABLE_CSS.strip().splitlines()[0] in html
+    return html
+
+
+def test_feedback_holds_pages_and_mathjax_only(graded_course):
+    """The kit's feedback and stock `nbgrader generate_feedback` both write the
+    pages and one MathJax copy per folder, nothing of the submission."""
+    course, outcomes, _ = graded_course
+    lines = []
+    folders = grading.feedback(course, "lab1", [outcomes["correct"]], progress=lines.append)
+    assert folders == [course.feedback / "correct" / "lab1"]
+    assert re.fullmatch(r"  \[1/1\] feedback for correct / lab1, \d+ s", lines[0]), lines
+    _check_feedback_folder(folders[0])
+
+    result = _nbgrader(course, "generate_feedback", "lab1", "--student", "editor")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not re.search(r"WARNING|Warning:", result.stderr), result.stderr
+    html = _check_feedback_folder(course.feedback / "editor" / "lab1")
+    assert "BEGIN HIDDEN TESTS" not in html and EDIT.strip() not in html
+
+
+def test_markdown_links_to_assignment_files_keep_their_words():
+    """CONVENTIONS.md is not beside the feedback page: its link becomes text;
+    web links and anchors stay."""
+    cell = new_markdown_cell("See [the conventions](CONVENTIONS.md), "
+                             "[NumPy](https://numpy.org) and [above](#top). ![a plot](plot.png)")
+    cell, _ = FeedbackFromVerdicts().preprocess_cell(cell, {}, 0)
+    assert cell.source == ("See the conventions, [NumPy](https://numpy.org) and "
+                           "[above](#top). ")
+
+
+def test_durations_and_time_left_read_well(monkeypatch):
+    assert grading.duration(8.4) == "8 s"
+    assert grading.duration(125) == "2 min 05 s"
+    monkeypatch.setattr(grading.time, "monotonic", lambda: 100.0)
+    assert grading.time_left(80.0, 2, 5) == "; about 30 s left"
+    assert grading.time_left(80.0, 5, 5) == ""
+
+
+def _wait_for_heartbeat(course, flag, item):
+    """Work that finishes only once a "still working" line has been printed."""
+    for _ in range(600):
+        if Path(flag).exists():
+            return "saw the heartbeat"
+        time.sleep(0.1)
+    return "no heartbeat in 60 s"
+
+
+def test_a_long_run_says_it_is_still_working(graded_course, tmp_path, monkeypatch):
+    """While no item finishes, a line names what is still running."""
+    course = graded_course[0]
+    flag = tmp_path / "heartbeat"
+    lines = []
+
+    def waiting(items, seconds):
+        lines.append(items)
+        flag.touch()
+
+    monkeypatch.setattr(grading, "HEARTBEAT_SECONDS", 0.2)
+    results = grading._each(course, _wait_for_heartbeat, (str(flag),), ["a", "b"], 2,
+                            waiting=waiting)
+    assert results == {"a": "saw the heartbeat", "b": "saw the heartbeat"}
+    assert lines[0] == ["a", "b"]

@@ -1,0 +1,146 @@
+"""A student's nbgrader settings, and a student's home to try the course in.
+
+``python -m utils.student_setup config [--exchange DIR]`` prints the
+student configuration (``utils/student_nbgrader_config.py``) filled in from
+the course's ``nbgrader_config.py``: give it to students as
+``~/.jupyter/nbgrader_config.py``, or install it hub-wide as
+``/etc/jupyter/nbgrader_config.py``.
+
+``python -m utils.student_setup home [DIR]`` (``make student``) makes a
+student's home in ``DIR`` (default ``build/student``): its own Jupyter
+configuration folder holding that file (and with nbgrader's instructor tools,
+formgrader and the course list, turned off), and a copy of every released
+assignment in its work folder, then opens JupyterLab there as that student.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .course import KIT_ROOT, Course, CourseError
+
+#: The template the instructor gives to students.
+STUDENT_CONFIG = KIT_ROOT / "utils" / "student_nbgrader_config.py"
+
+#: nbgrader's parts that only an instructor uses (hidden from a student).
+INSTRUCTOR_ONLY = ("formgrader", "course_list")
+
+#: The student's login in the home ``make student`` builds.
+TRY_STUDENT = "student"
+
+
+def course_settings(course):
+    """``(course_id, exchange root, path_includes_course)`` of a course folder.
+
+    Read from the course's ``nbgrader_config.py`` in a separate process, so
+    that nothing it sets up for grading stays in this one.
+    """
+    code = ("import json, sys; from utils.course import Course; "
+            "c = Course(sys.argv[1]).config(); "
+            "print(json.dumps([c.CourseDirectory.course_id, c.Exchange.root, "
+            "bool(c.Exchange.path_includes_course)]))")
+    env = dict(os.environ, PYTHONPATH=str(KIT_ROOT), NN_KIT_SANDBOX="off")
+    done = subprocess.run([sys.executable, "-c", code, str(course.root)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise CourseError(f"cannot read {course.root / 'nbgrader_config.py'}: "
+                          f"{(done.stderr.strip().splitlines() or ['no reason given'])[-1]}")
+    course_id, root, includes = json.loads(done.stdout.strip().splitlines()[-1])
+    return course_id, root, includes
+
+
+def student_config(course_id, exchange_root, path_includes_course=True):
+    """The text of a student's ``nbgrader_config.py`` for this course."""
+    text = STUDENT_CONFIG.read_text()
+    text = re.sub(r'^COURSE_ID = .*$', f"COURSE_ID = {course_id!r}", text, count=1, flags=re.M)
+    text = re.sub(r'^EXCHANGE_ROOT = .*$', f"EXCHANGE_ROOT = {str(exchange_root)!r}",
+                  text, count=1, flags=re.M)
+    return re.sub(r'^c\.Exchange\.path_includes_course = .*$',
+                  f"c.Exchange.path_includes_course = {bool(path_includes_course)}",
+                  text, count=1, flags=re.M)
+
+
+def student_environment(home, user=TRY_STUDENT):
+    """The environment of a student whose home is ``home``: their own Jupyter
+    configuration, the course's Python first on ``PATH``, nothing of the
+    instructor's grading set-up."""
+    home = Path(home)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JUPYTER", "NN_KIT", "PYTHON"))}
+    env.update(HOME=str(home), USER=user, LOGNAME=user,
+               JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+               JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
+               JUPYTER_RUNTIME_DIR=str(home / ".local" / "share" / "jupyter" / "runtime"),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    return env
+
+
+def make_home(course, folder, exchange=None):
+    """A student's home in ``folder``: the student config, and the release
+    copied into ``folder/work``.  Returns the work folder."""
+    folder = Path(folder).resolve()
+    course_id, root, includes = course_settings(course)
+    config_dir = folder / ".jupyter"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "nbgrader_config.py").write_text(
+        student_config(course_id, exchange or root, includes))
+    # A student sees the Assignments panel and Validate, not the instructor's tools.
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {
+            f"nbgrader.server_extensions.{name}": False for name in INSTRUCTOR_ONLY}}},
+        indent=1))
+    (config_dir / "labconfig").mkdir(exist_ok=True)
+    (config_dir / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {f"@jupyter/nbgrader:{name.replace('_', '-')}": True
+                                for name in INSTRUCTOR_ONLY + ("create_assignment",)}},
+        indent=1))
+    work = folder / "work"
+    work.mkdir(exist_ok=True)
+    for assignment in course.assignments():
+        released = course.release / assignment
+        if released.is_dir() and not (work / assignment).exists():
+            shutil.copytree(released, work / assignment,
+                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return work
+
+
+def main(argv=None):
+    """``config`` or ``home``; see the module's docstring."""
+    top = argparse.ArgumentParser(prog="python -m utils.student_setup",
+                                  description="A student's nbgrader settings and home.")
+    top.add_argument("--course", default=".", metavar="DIR", help="course folder")
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("config", help="print the student nbgrader_config.py")
+    p.add_argument("--exchange", metavar="DIR",
+                   help="the exchange folder as students see it (default: the course's)")
+    p = sub.add_parser("home", help="make a student's home and open JupyterLab in it")
+    p.add_argument("folder", nargs="?", default="build/student")
+    p.add_argument("--no-open", action="store_true", help="only make the home")
+    args = top.parse_args(argv)
+    try:
+        course = Course(args.course)
+        if args.command == "config":
+            course_id, root, includes = course_settings(course)
+            print(student_config(course_id, args.exchange or root, includes), end="")
+            return 0
+        work = make_home(course, args.folder)
+    except CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    home = work.parent
+    print(f"Student home: {home} (configuration in {home / '.jupyter'}); "
+          f"the released assignments are copied into {work}.")
+    if args.no_open:
+        return 0
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    return subprocess.call(command, cwd=work, env=student_environment(home))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,7 +30,6 @@ down arrow), and a code cell appears as a fragment under the text before it
 (on the next key press), so the code shows up after its explanation.  Long
 slides scroll.
 """
-import ast
 import concurrent.futures
 import copy
 import html
@@ -46,6 +45,7 @@ import nbformat
 
 from . import offline
 from .course import Course, CourseError, copy_student_modules
+from .student_release import LOADS_ANSWERS, names_bound_and_read
 
 __all__ = ["build", "LectureBuild", "lecture_copy", "handout_copy",
            "solution_dependent_cells", "slide_types", "LectureError"]
@@ -219,26 +219,6 @@ def slide_types(nb):
 
 # --- handouts ------------------------------------------------------------------
 
-def _code_names(source):
-    """Names a code cell reads and names it binds (IPython magics ignored)."""
-    lines = [line for line in source.split("\n") if not line.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        return None, set()
-    read, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "load_answers":
-            read.add("load_answers()")         # earlier notebooks' solutions
-    return read, bound
-
-
 def solution_dependent_cells(nb, solution_ids):
     """Ids of code cells whose output may show a solution at work: the
     solution cells, cells that load earlier answers, and every later cell
@@ -246,15 +226,15 @@ def solution_dependent_cells(nb, solution_ids):
 
     A cell that cannot be parsed counts as dependent.
     """
-    tainted_names = {"load_answers()"}
+    tainted_names = {LOADS_ANSWERS}        # a call of it runs earlier notebooks' solutions
     dependent = set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        read, bound = _code_names(cell.source)
-        if cell.id in solution_ids or read is None or read & tainted_names:
+        names = names_bound_and_read(cell.source)
+        if cell.id in solution_ids or names is None or names[1] & tainted_names:
             dependent.add(cell.id)
-            tainted_names |= bound
+            tainted_names |= names[0] if names else set()
     return dependent
 
 

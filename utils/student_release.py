@@ -34,7 +34,7 @@ RAISES = "raises-exception"
 LOADS_ANSWERS = "load_answers"
 
 
-def _bound_and_read(source):
+def names_bound_and_read(source):
     """``(names the code binds, names it reads)``, or ``None`` if it does not parse."""
     try:
         # IPython syntax (%matplotlib inline, !ls) becomes the Python it runs as.
@@ -71,7 +71,7 @@ def cells_that_may_raise(cells):
     for index, cell in enumerate(cells):
         if cell.cell_type != "code":
             continue
-        names = _bound_and_read(cell.source)
+        names = names_bound_and_read(cell.source)
         if names is None or give_up:
             give_up = True
             found.append(index)

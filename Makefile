@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test release lecture student clean sandbox browser
+.PHONY: demo test release lecture student clean sandbox browser cluster bench
 
 $(VENV)/.installed: requirements.txt
 	@echo "Setting up $(VENV): installing the pinned packages of requirements.txt"
@@ -40,10 +40,31 @@ browser: $(VENV)/.browser
 	  && (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1; } \
 	  || echo "note: chromium is not installed; the browser tests will be skipped"
 
+# A gradebook on PostgreSQL and grading on other machines (Dask) need a few
+# more packages: requirements-cluster.txt, pinned.  The tests use them too.
+$(VENV)/.cluster: requirements-cluster.txt $(VENV)/.installed
+	@echo "Installing requirements-cluster.txt (psycopg for a PostgreSQL gradebook, Dask)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-cluster.txt
+	touch $@
+
+# The PostgreSQL tests start a throwaway server of Debian's postgresql package.
+cluster: $(VENV)/.cluster
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && echo "Installing PostgreSQL for the gradebook tests (about a minute)" \
+	  && (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1; } \
+	  || echo "note: PostgreSQL is not installed; the PostgreSQL gradebook tests will be skipped"
+
 demo: $(VENV)/.installed sandbox
 	$(PY) -m utils demo
 
-test: $(VENV)/.installed sandbox browser
+# Grade a synthetic class with stock nbgrader and with the kit, and compare
+# (seconds per notebook, and a floor: the cells alone).  Options go in
+# BENCH_ARGS, e.g. make bench BENCH_ARGS="--students 24 --jobs 2".
+bench: $(VENV)/.installed sandbox
+	$(PY) benchmarks/class_autograde.py $(BENCH_ARGS)
+
+test: $(VENV)/.installed sandbox browser cluster
 	$(PY) -m pytest
 
 release: $(VENV)/.installed

@@ -3,11 +3,8 @@
 Every path here is relative to this file, so the course folder can live
 anywhere: clone it, run ``make demo`` or ``python -m utils ...`` from it.
 """
-import atexit
 import os
-import shutil
 import sys
-import tempfile
 import warnings
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
@@ -152,26 +149,8 @@ c.Exchange.path_includes_course = True
 # folder per grading run: made by the first process that loads this file,
 # shared with the worker processes it starts (NN_KIT_RUNTIME), removed when
 # that first process exits.
-_RUNTIME = os.environ.get("NN_KIT_RUNTIME", "")
-try:
-    _info = os.lstat(_RUNTIME) if _RUNTIME else None
-except OSError:
-    _info = None
-if _info is None or _info.st_uid != os.getuid() or _info.st_mode & 0o777 != 0o700 \
-        or not os.path.isdir(_RUNTIME):
-    _RUNTIME = tempfile.mkdtemp(prefix="nn-kit-")
-    os.environ["NN_KIT_RUNTIME"] = _RUNTIME
-    _MAKER = os.getpid()
-    atexit.register(lambda: os.getpid() == _MAKER and shutil.rmtree(_RUNTIME, True))
-if os.environ.get("NN_KIT_SANDBOX", "on") != "off":
-    from utils.grader import sandbox  # noqa: E402
+from utils.grader import sandbox  # noqa: E402
 
-    _ok, _why = sandbox.available()
-    if _ok:
-        # Only grading (utils/grader/execute.py) asks for this kernel by name;
-        # every other Jupyter process keeps the environment's python3 kernel.
-        _spec = os.path.join(_RUNTIME, "spec")
-        if not os.path.isdir(_spec):
-            sandbox.kernel_spec(_spec, sandbox.kernel_files(os.path.join(_RUNTIME, "kit")))
-    else:
-        print(f"WARNING: grading kernels are NOT sandboxed: {_why}", file=sys.stderr)
+_sandboxed, _why = sandbox.prepare_runtime()
+if not _sandboxed and os.environ.get("NN_KIT_SANDBOX", "on") != "off":
+    print(f"WARNING: grading kernels are NOT sandboxed: {_why}", file=sys.stderr)

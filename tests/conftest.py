@@ -13,9 +13,15 @@ once per session.  The class holds, for every assignment:
 - special cases in lab1, handing in its first notebook or two: broken JSON,
   a deleted test cell, a tampered copy of the helpers.
 """
+import contextlib
 import copy
 import json
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,14 +120,8 @@ def graded(tmp_path_factory):
 
 def small_course(folder, assignment="lab1", notebooks=("01_single_neuron",), config=""):
     """A scratch course holding only some notebooks of one assignment, released."""
-    import shutil
     course = make_scratch_course(Course(KIT), folder)
-    for path in (course.source / assignment).glob("*.ipynb"):
-        if path.stem not in notebooks:
-            path.unlink()
-    for other in course.assignments():
-        if other != assignment:
-            shutil.rmtree(course.source / other)
+    course.keep_only(assignment, notebooks)
     if config:
         with open(course.root / "nbgrader_config.py", "a") as handle:
             handle.write("\n" + config + "\n")
@@ -155,3 +155,47 @@ def lab2_lecture(tmp_path_factory):
                            jobs=2, progress=lambda *_: None)
     assert result.ok, result.errors
     return result
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyter_app(app, folder, log_path, env=None, token="kit-test", patience=90):
+    """``jupyter <app>`` (``lab``, ``server``) started in ``folder`` as a user
+    starts it (as root with ``--allow-root``); yield its address.  Stopped
+    afterwards; if it does not start, the end of its log says why."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "jupyter"), app, "--no-browser",
+               f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={folder}"]
+    if os.getuid() == 0:
+        command.append("--allow-root")
+    log = open(log_path, "w")
+    server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise AssertionError(f"jupyter {app} did not start:\n"
+                                         + Path(log_path).read_text()[-3000:])
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()

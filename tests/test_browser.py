@@ -12,12 +12,10 @@ Screenshots land in ``build/screenshots/`` (the README shows some of them).
 Every server and browser here is started by the test and stopped after it.
 """
 import contextlib
+import itertools
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -25,6 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import jupyter_app
 from utils.course import KIT_ROOT, Course, make_scratch_course
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,12 +66,6 @@ def page(browser):
         context.close()
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def jupyter_lab(folder, scratch, config_dir=None):
     """Start JupyterLab in ``folder`` the way a user does; yield its address.
@@ -93,36 +86,10 @@ def jupyter_lab(folder, scratch, config_dir=None):
            "JUPYTERLAB_WORKSPACES_DIR": str(Path(scratch) / "lab-workspaces")}
     if config_dir:
         env["JUPYTER_CONFIG_DIR"] = str(config_dir)
-    port, token = _free_port(), "browser-test"
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-               f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={folder}"]
-    if os.getuid() == 0:
-        command.append("--allow-root")
-    log = open(Path(scratch) / "jupyter-lab.log", "w")
-    server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    raise AssertionError("JupyterLab did not start:\n"
-                                         + (Path(scratch) / "jupyter-lab.log").read_text()[-3000:])
-                time.sleep(0.2)
+    token = "browser-test"
+    with jupyter_app("lab", folder, Path(scratch) / "jupyter-lab.log", env, token,
+                     PATIENCE) as base:
         yield Lab(base, token)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 class Lab:
@@ -146,17 +113,28 @@ def shot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+_WORKSPACES = itertools.count()
+
+
 def open_notebook(page, lab, path):
-    """Open ``path`` in JupyterLab and wait until its kernel is idle."""
-    page.goto(lab.url(f"lab/tree/{path}"))
+    """Open ``path`` in JupyterLab and wait until it is the tab on show, idle.
+
+    Each call opens a workspace of its own: JupyterLab otherwise restores
+    the tabs an earlier test left open, and for a moment the notebook on
+    show (the one the Run menu acts on) may be that earlier one.
+    """
+    page.goto(lab.url(f"lab/workspaces/test-{next(_WORKSPACES)}/tree/{path}"))
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     page.wait_for_function(
-        """() => {
-            const name = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-KernelName');
-            const state = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+        """(file) => {
+            const panels = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel');
+            if (panels.length !== 1 || !tab || tab.textContent.trim() !== file) return false;
+            const name = panels[0].querySelector('.jp-KernelName');
+            const state = panels[0].querySelector('.jp-Notebook-ExecutionIndicator');
             return name && !/No Kernel/.test(name.textContent)
                 && state && state.getAttribute('data-status') === 'idle';
-        }""")
+        }""", arg=path.rsplit("/", 1)[-1])
 
 
 def cell(page, index):

@@ -78,15 +78,17 @@ def test_stock_autograde_warns_only_about_a_changed_test_cell(tmp_path):
 
 
 def test_kit_autograde_reports_progress_and_the_changed_cell(graded_course):
-    """One line per student with score, seconds and what is left; the edit is
-    named in the student's remark."""
+    """One line per student with score, seconds, and a bar over the class's
+    notebooks with the rate and what is left; the edit is named in the
+    student's remark."""
     _, outcomes, lines = graded_course
-    assert lines[0] == "  grading 2 submission(s) of lab1, 2 at a time"
+    assert lines[0] == "  grading 2 notebook(s) of 2 submission(s) of lab1, 2 at a time"
     done = [line for line in lines[1:] if re.match(r"  \[\d/2\] ", line)]
     assert len(done) == 2, lines
     for line in done:
-        assert re.match(r"  \[\d/2\] (correct|editor) / lab1: graded, 11/11 points, \d+ s",
-                        line), line
+        assert re.match(r"  \[\d/2\] (correct|editor) / lab1: graded, 11/11 points, \d+ s  "
+                        r"\[[#-]{20}\] [12]/2 notebooks, \d+\.\d\d/s", line), line
+    assert "#" * 10 + "-" * 10 in done[0] and "#" * 20 in done[1]
     assert "left" in done[0] and "left" not in done[1]
     assert outcomes["correct"].message == ""
     assert outcomes["editor"].message == (

@@ -1,7 +1,8 @@
 """The instructor's command line: ``python -m utils <command>``.
 
 Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``,
-``import-zips`` (submissions downloaded from an LMS), ``lecture`` (the
+``import-zips`` (submissions downloaded from an LMS), ``migrate-gradebook``
+(the gradebook copied into PostgreSQL), ``lecture`` (the
 lecture notebooks, site, slides and handouts), and ``selftest`` for notebook
 authors.
 Each works on the course folder given by ``--course`` (by default the
@@ -78,12 +79,34 @@ def cmd_autograde(args):
     course = _course(args)
     started = time.monotonic()
     outcomes = grading.autograde(course, args.assignment, args.student or None,
-                                 jobs=args.jobs)
+                                 jobs=args.jobs, scheduler=args.scheduler,
+                                 security=_dask_security(args), regrade=args.regrade)
     grading.save_outcomes(course, outcomes)
     print(f"Graded {len(outcomes)} submission(s) in {grading.duration(time.monotonic() - started)}")
     print()
     print(report.score_table(course, args.assignment, outcomes))
     return _summarise(outcomes)
+
+
+def _dask_security(args):
+    """Dask's TLS settings from ``--tls-*`` (None for a plain tcp:// scheduler)."""
+    given = [args.tls_ca, args.tls_cert, args.tls_key]
+    if not any(given):
+        if args.scheduler and args.scheduler.startswith("tls://"):
+            raise CourseError("a tls:// scheduler needs --tls-ca, --tls-cert and --tls-key")
+        return None
+    if not all(given):
+        raise CourseError("give all three of --tls-ca, --tls-cert and --tls-key")
+    for path in given:
+        if not os.path.isfile(path):
+            raise CourseError(f"no such file: {path}")
+    try:
+        from distributed.security import Security
+    except ImportError:
+        raise CourseError("grading on a Dask cluster needs requirements-cluster.txt "
+                          "(pip install -r requirements-cluster.txt)") from None
+    return Security(tls_ca_file=args.tls_ca, tls_client_cert=args.tls_cert,
+                    tls_client_key=args.tls_key, require_encryption=True)
 
 
 def cmd_feedback(args):
@@ -162,13 +185,23 @@ def cmd_import_zips(args):
     return EXIT_NOT_GRADED if refused else EXIT_OK
 
 
+def cmd_migrate_gradebook(args):
+    from .grader import gradebook
+    try:
+        gradebook.migrate(_course(args), args.target, source_url=args.source)
+    except CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1  # nothing was copied (or the copy was rolled back)
+    return EXIT_OK
+
+
 def _jobs_option(p, verb):
-    p.add_argument("--jobs", type=_positive, default=grading.default_jobs(), metavar="N",
+    p.add_argument("--jobs", type=positive_number, default=grading.default_jobs(), metavar="N",
                    help=f"students {verb} at once (default: %(default)s, one per core)")
 
 
-def _positive(text):
-    """A whole number of at least 1, for ``--jobs``."""
+def positive_number(text):
+    """A whole number of at least 1, for ``--jobs`` and the like."""
     try:
         number = int(text)
     except ValueError:
@@ -215,6 +248,17 @@ def parser():
                    help="grade only this student (repeatable)")
     _jobs_option(p, "graded")
     _no_sandbox_option(p)
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every notebook again, even one already graded from the "
+                        "same submission and the same tests (by default such a notebook "
+                        "keeps its scores, so an interrupted run resumes)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                        "(tcp://host:8786 or tls://host:8786); this machine only checks "
+                        "and stores the results. Keep the scheduler on a private network")
+    p.add_argument("--tls-ca", metavar="FILE", help="CA certificate for a tls:// scheduler")
+    p.add_argument("--tls-cert", metavar="FILE", help="this client's certificate (tls://)")
+    p.add_argument("--tls-key", metavar="FILE", help="this client's private key (tls://)")
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("feedback", help="write feedback HTML for graded students",
@@ -233,6 +277,20 @@ def parser():
     p.add_argument("--output", default="grades.csv", metavar="FILE",
                    help="CSV file to write (default: grades.csv)")
     p.set_defaults(func=cmd_grades)
+
+    p = sub.add_parser("migrate-gradebook", help="copy the gradebook into an empty database",
+                       description="Copy every row of the course's gradebook (by default "
+                                   "gradebook.db, or the db_url set in nbgrader_config.py) "
+                                   "into the empty database at TARGET_URL, e.g. a PostgreSQL "
+                                   "database made with createdb, count the rows on both "
+                                   "sides, and print the db_url line to put in "
+                                   "nbgrader_config.py. Nothing is merged: a database that "
+                                   "already holds grades is refused. Exit status 1 on failure.")
+    p.add_argument("target", metavar="TARGET_URL",
+                   help="where to copy it, e.g. postgresql+psycopg://user@host/dbname")
+    p.add_argument("--source", metavar="URL",
+                   help="the gradebook to copy (default: the course's own)")
+    p.set_defaults(func=cmd_migrate_gradebook)
 
     p = sub.add_parser("import-zips", help="import submissions downloaded from Canvas or Moodle",
                        description="Put every student's notebooks from a learning platform's "
@@ -257,7 +315,7 @@ def parser():
                    help="assignments to build (default: all)")
     p.add_argument("--output", metavar="DIR",
                    help="folder to write (default: build/lecture in the course)")
-    p.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+    p.add_argument("--jobs", type=positive_number, default=os.cpu_count() or 1, metavar="N",
                    help="notebooks run at once (default: %(default)s, one per core)")
     p.add_argument("--serve", action="store_true",
                    help="then serve the site at http://127.0.0.1:8000/ until Ctrl-C")

@@ -105,7 +105,20 @@ class Course:
 
     @property
     def gradebook(self):
+        """The SQLite file nbgrader uses when no ``db_url`` is set (see :attr:`db_url`)."""
         return self.root / "gradebook.db"
+
+    @property
+    def db_url(self):
+        """The gradebook's SQLAlchemy URL, exactly as nbgrader sees it.
+
+        ``CourseDirectory.db_url`` from the course's ``nbgrader_config.py``
+        (e.g. ``postgresql+psycopg://user@host/dbname``), else nbgrader's
+        default, ``sqlite:///<root>/gradebook.db``.  Everything that opens the
+        gradebook asks here (:mod:`utils.grader.gradebook`).
+        """
+        from nbgrader.coursedir import CourseDirectory
+        return CourseDirectory(config=self.config()).db_url
 
     # -- contents -----------------------------------------------------------
     def assignments(self):
@@ -125,6 +138,16 @@ class Course:
     def notebooks(self, assignment):
         """Notebook names (without ``.ipynb``) of an assignment, in order."""
         return sorted(p.stem for p in (self.source / assignment).glob("*.ipynb"))
+
+    def keep_only(self, assignment, notebooks=None):
+        """Remove from ``source/`` every other assignment and, if ``notebooks``
+        are named, every other notebook of ``assignment`` (scratch courses)."""
+        for other in self.assignments():
+            if other != assignment:
+                shutil.rmtree(self.source / other)
+        for path in (self.source / assignment).glob("*.ipynb"):
+            if notebooks is not None and path.stem not in notebooks:
+                path.unlink()
 
     def students(self, assignment):
         """Students with a submission folder for ``assignment``."""
@@ -211,8 +234,12 @@ def copy_student_modules(destination, notebooks=None, assignment=None):
 
 SCRATCH_CONFIG = '''\
 """A scratch course: the kit's settings, with this folder as the course root."""
+import os
 c = get_config()  # noqa: F821
 load_subconfig("{relative}")  # noqa: F821
+# Its own gradebook file: never the server a db_url in the kit's settings names.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(
+    os.path.dirname(os.path.realpath(__file__)), "gradebook.db")
 '''
 
 

@@ -106,7 +106,7 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
         progress(f"  {a}: {len(klass)} students ({', '.join(klass)})")
     stage_done()
 
-    stage("3. Autograding with nbgrader (the longest stage: one student per core at a time)")
+    stage("3. Autograding (the longest stage: one notebook per core at a time)")
     outcomes = []
     for a in assignments:
         graded = grading.autograde(course, a, jobs=grading.default_jobs(), progress=progress)

@@ -1,4 +1,11 @@
-"""Release, autograde and feedback, through nbgrader's own Python API.
+"""Release, autograde and feedback: the instructor's side of a course.
+
+Release and feedback go through nbgrader's own Python API.  Autograding is
+coordinated here: each submission is taken in (:mod:`utils.grader.intake`),
+each of its notebooks becomes one unit of work (:mod:`utils.grader.unit`)
+run by an executor (:mod:`utils.grader.executors`: this process, a local
+pool, a Dask cluster), and this process alone checks what comes back
+(:func:`check_result`) and writes the gradebook and ``autograded/``.
 
 Each function works on a :class:`utils.course.Course` and one assignment.
 Problems the instructor must fix raise :class:`utils.course.CourseError`
@@ -7,7 +14,6 @@ the rest of the class: it is returned as that student's :class:`Outcome`.
 """
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -33,14 +39,6 @@ def _last_error_line(result):
         if "ERROR" in line or "Error" in line or "Exception" in line:
             return line.split("] ", 1)[-1]
     return lines[-1] if lines else "nbgrader gave no reason"
-
-
-def _cell_names(cells):
-    names = []
-    for cell in cells:
-        first = cell["source"].strip().splitlines()[0] if cell["source"].strip() else ""
-        names.append(first[:70])
-    return names
 
 
 def _in_worker(work, root, args, item):
@@ -251,23 +249,6 @@ class Outcome:
         return self.status == GRADED
 
 
-def _run_autograde(api, assignment, student, notebooks):
-    """nbgrader's autograde on the given notebooks (None: all of them)."""
-    if notebooks is None:
-        return api.autograde(assignment, student, force=True, create=True)
-    logs = []
-    for name in notebooks:
-        api.coursedir.notebook_id = name
-        try:
-            result = api.autograde(assignment, student, force=True, create=True)
-        finally:
-            api.coursedir.notebook_id = "*"
-        logs.append(result.get("log") or "")
-        if not result["success"]:
-            break
-    return dict(result, log="\n".join(logs))
-
-
 def forget_scores(course, assignment, student, notebooks):
     """Drop the automatic scores and graded copies of ``notebooks`` of a submission.
 
@@ -275,10 +256,11 @@ def forget_scores(course, assignment, student, notebooks):
     earlier grading survives as if it were this submission's.  Scores an
     instructor gave by hand are kept.
     """
-    from nbgrader.api import Gradebook, MissingEntry
-    if not notebooks or not course.gradebook.exists():
+    from nbgrader.api import MissingEntry
+    from .grader.gradebook import exists, open_gradebook
+    if not notebooks or not exists(course):
         return
-    with Gradebook(f"sqlite:///{course.gradebook}") as gb:
+    with open_gradebook(course) as gb:
         for name in notebooks:
             try:
                 nb = gb.find_submission_notebook(name, assignment, student)
@@ -293,51 +275,240 @@ def forget_scores(course, assignment, student, notebooks):
             stale.unlink()
 
 
-def grade_student(course, assignment, student):
-    """Autograde one student's submission; return its :class:`Outcome`.
+# -- the coordinator: submissions in, units of work out, results stored -----
 
-    The submission folder is read once, by :func:`utils.grader.intake.take_in`,
-    into a private copy; nbgrader grades that copy.
-    """
+@dataclass
+class Plan:
+    """One student's submission, taken in and sorted, before grading."""
+    student: str
+    outcome: "Outcome" = None        # set when nothing of it can be graded
+    tasks: list = field(default_factory=list)
+    reused: list = field(default_factory=list)      # tasks graded before, unchanged
+    problems: dict = field(default_factory=dict)
+    missing: list = field(default_factory=list)
+    refused: dict = field(default_factory=dict)
+    files: list = field(default_factory=list)       # (relative path, bytes) of other files
+    timestamp: str = ""
+    results: dict = field(default_factory=dict)     # notebook -> True, or why not graded
+    seconds: float = 0.0                            # its notebooks' grading time
+
+
+def _read_files(folder):
+    """``[(relative path, bytes)]`` of the regular files of a taken-in copy."""
+    found = []
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            found.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    return found
+
+
+def _graded_record(course, task):
+    """What the graded copy on record says it was graded from (``{}`` if none)."""
+    path = course.autograded / task.student / task.assignment / f"{task.notebook}.ipynb"
+    try:
+        return json.loads(path.read_text()).get("metadata", {}).get("nnkit", {}) or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _graded_before(course, task):
+    """Whether the graded copy on record is of this very submission and tests."""
+    record = _graded_record(course, task)
+    return (record.get("content_hash") == task.content_hash
+            and record.get("test_version") == task.master.version)
+
+
+def _scores_kept(gb, course, task):
+    """Whether the gradebook still holds the scores stored with that graded copy
+    (not, say, a gradebook made anew since)."""
+    from nbgrader.api import MissingEntry
+    try:
+        row = gb.find_submission_notebook(task.notebook, task.assignment, task.student)
+    except MissingEntry:
+        return False
+    return _graded_record(course, task).get("submission_notebook") == row.id
+
+
+def plan_submission(course, assignment, student, masters, config, regrade=False):
+    """Take one submission in and turn each gradable notebook into a Task."""
+    from .grader import unit
+    plan = Plan(student)
     try:
         intake.check_name("student id", student)
     except intake.IntakeError as err:
-        return Outcome(student, assignment, FAILED, str(err))
+        plan.outcome = Outcome(student, assignment, FAILED, str(err))
+        return plan
     private = tempfile.mkdtemp(prefix="nn-kit-intake-")
     try:
         copy = os.path.join(private, student, assignment)
         os.makedirs(os.path.dirname(copy))
         try:
-            refused = intake.take_in(str(course.submitted / student / assignment), copy)
+            plan.refused = intake.take_in(str(course.submitted / student / assignment), copy)
         except OSError as err:
-            return Outcome(student, assignment, FAILED,
-                           f"the submission folder cannot be read: {intake.safe_text(err)}")
-        gradable, problems, missing = inspect_submission(course, assignment, copy)
-        for path, why in refused.items():
+            plan.outcome = Outcome(student, assignment, FAILED,
+                                   f"the submission folder cannot be read: {intake.safe_text(err)}")
+            return plan
+        gradable, plan.problems, plan.missing = inspect_submission(course, assignment, copy)
+        for path, why in plan.refused.items():
             if path.endswith(".ipynb") and path[:-len(".ipynb")] in course.notebooks(assignment):
-                problems[path[:-len(".ipynb")]] = why
-                missing = [m for m in missing if f"{m}.ipynb" != path]
-        forget_scores(course, assignment, student, list(problems))
-        if not gradable:
-            reason = "; ".join(problems.values()) or "no notebook of this assignment was submitted"
-            return Outcome(student, assignment, FAILED, reason, problems, missing)
-        api = course.api()
-        api.coursedir.submitted_directory = private
-        result = _run_autograde(api, assignment, student, gradable if problems else None)
+                plan.problems[path[:-len(".ipynb")]] = why
+                plan.missing = [m for m in plan.missing if f"{m}.ipynb" != path]
+        plan.files = [(name, data) for name, data in _read_files(copy)
+                      if not name.endswith(".ipynb")]
+        stamp = Path(copy) / "timestamp.txt"
+        plan.timestamp = stamp.read_text(errors="replace").strip()[:64] if stamp.is_file() else ""
+        sandboxed = os.environ.get("NN_KIT_SANDBOX", "on") != "off"
+        for name in gradable:
+            text = (Path(copy) / f"{name}.ipynb").read_text(encoding="utf-8")
+            task = unit.Task(student, assignment, name, text, tuple(plan.files), masters[name],
+                             config, sandboxed)
+            if not regrade and _graded_before(course, task):
+                plan.reused.append(task)
+            else:
+                plan.tasks.append(task)
     finally:
         shutil.rmtree(private, ignore_errors=True)
-    if not result["success"]:
-        forget_scores(course, assignment, student, gradable)
-        return Outcome(student, assignment, FAILED, _last_error_line(result),
-                       problems, missing)
+    if not gradable:
+        reason = "; ".join(plan.problems.values()) or "no notebook of this assignment was submitted"
+        plan.outcome = Outcome(student, assignment, FAILED, reason, plan.problems, plan.missing)
+    return plan
+
+
+def check_result(task, result):
+    """Why a worker's ``result`` for ``task`` cannot be stored, or ``""``.
+
+    Workers are not trusted: the result must be this task's, its scores
+    those of the instructor's test cells and within their points, its graded
+    notebook a notebook holding those cells.
+    """
+    from .grader import unit
+    if not isinstance(result, unit.Result):
+        return "the worker returned something that is not a grading result"
+    if (result.student, result.assignment, result.notebook) != \
+            (task.student, task.assignment, task.notebook):
+        return "the worker returned another notebook's result"
+    if (result.content_hash, result.test_version) != (task.content_hash, task.master.version):
+        return ("the worker graded another version of the submission or of the tests "
+                "(does it run the same version of the kit?)")
+    if result.error:
+        return intake.safe_text(result.error, 500)
+    points = {cell.name: cell.max_score for cell in task.master.grade_cells}
+    if not isinstance(result.scores, dict) or set(result.scores) - set(points):
+        return "the worker returned scores of cells that are not this notebook's tests"
+    for name, score in result.scores.items():
+        if score is not None and not (isinstance(score, (int, float))
+                                      and 0 <= score <= points[name]):
+            return f"the worker returned an impossible score for {intake.safe_text(name)}"
+    answers = {c.name for c in task.master.solution_cells + task.master.task_cells}
+    if not isinstance(result.comments, dict) or set(result.comments) - answers \
+            or any(c not in (None, "No response.") for c in result.comments.values()):
+        return "the worker returned comments that are not the grader's"
+    if not isinstance(result.graded, str) or len(result.graded) > unit.MAX_GRADED_BYTES:
+        return "the worker returned no graded notebook, or one too large"
+    try:
+        nb = nbformat.reads(result.graded, as_version=4)
+    except Exception:  # noqa: BLE001 - nbformat raises several types
+        return "the worker returned a graded notebook that is not a notebook"
+    found = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    if set(result.scores) != set(points) or not set(points) <= found:
+        return "the worker's graded notebook does not hold this notebook's tests"
+    if not isinstance(result.changed, list) or not all(isinstance(c, str) for c in result.changed):
+        return "the worker returned an odd list of changed cells"
+    return ""
+
+
+def _open_submission(gb, assignment, plan):
+    """Create or update the student and the submission rows (before any score)."""
+    from nbgrader.api import MissingEntry
+    from nbgrader.utils import parse_utc
+    gb.update_or_create_student(plan.student)
+    try:
+        timestamp = parse_utc(plan.timestamp) if plan.timestamp else None
+    except Exception:  # noqa: BLE001 - an odd timestamp.txt counts as none
+        timestamp = None
+    if timestamp:
+        gb.update_or_create_submission(assignment, plan.student, timestamp=timestamp)
+    else:
+        gb.update_or_create_submission(assignment, plan.student)
+    for name in plan.missing:                  # as nbgrader: not submitted scores 0
+        try:
+            nb = gb.find_submission_notebook(name, assignment, plan.student)
+        except MissingEntry:
+            continue
+        for grade in nb.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+    gb.db.commit()
+
+
+def _store(gb, course, task, result, db_url):
+    """Write one checked result: scores and comments, then the graded notebook."""
+    from nbgrader.preprocessors import AssignLatePenalties
+    assignment = task.assignment
+    for name, score in result.scores.items():
+        grade = gb.find_grade(name, task.notebook, assignment, task.student)
+        grade.auto_score = score
+        grade.needs_manual_grade = grade.manual_score is not None or score is None
+    for name, comment in result.comments.items():
+        gb.find_comment(name, task.notebook, assignment, task.student).auto_comment = comment
+    gb.db.commit()
+    nb = nbformat.reads(result.graded, as_version=4)
+    record = nb.metadata.setdefault("nnkit", {})
+    record["changed"] = list(result.changed)
+    record["submission_notebook"] = gb.find_submission_notebook(
+        task.notebook, assignment, task.student).id
+    AssignLatePenalties(config=task.config).preprocess(nb, {"nbgrader": {
+        "student": task.student, "assignment": assignment, "notebook": task.notebook,
+        "db_url": db_url}})
+    folder = course.autograded / task.student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{task.notebook}.ipynb"
+    temporary = folder / f".{task.notebook}.ipynb.partial"
+    temporary.write_text(nbformat.writes(nb), encoding="utf-8")
+    temporary.replace(target)
+
+
+def _copy_other_files(course, assignment, plan):
+    """The submission's other files and the source's, as nbgrader copies them."""
+    folder = course.autograded / plan.student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative, data in plan.files:
+        target = (folder / relative).resolve()
+        if target.is_relative_to(folder.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    for path in sorted((course.source / assignment).rglob("*")):
+        relative = path.relative_to(course.source / assignment)
+        if path.is_file() and path.suffix != ".ipynb" and not any(
+                part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def _finish(course, assignment, plan):
+    """The Outcome of a submission whose notebooks are all graded or given up."""
+    failed = {name: why for name, why in plan.results.items() if why is not True}
+    graded = [n for n in plan.results if n not in failed] + [t.notebook for t in plan.reused]
+    problems = dict(plan.problems, **failed)
+    if failed:
+        forget_scores(course, assignment, plan.student, list(failed))
+    if not graded:
+        reason = "; ".join(problems.values()) or "nothing could be graded"
+        return Outcome(plan.student, assignment, FAILED, reason, problems, plan.missing)
     notes = list(problems.values())
-    notes += [f"left out: {why}" for path, why in refused.items()
+    notes += [f"left out: {why}" for path, why in plan.refused.items()
               if path[:-len(".ipynb")] not in problems]
-    notes += stopped_kernel_notes(course, assignment, student)
-    notes += changed_cell_notes(result.get("log") or "")
-    if missing:
-        notes.append(f"not submitted (scored 0): {_names(missing)}")
-    return Outcome(student, assignment, GRADED, "; ".join(notes), problems, missing)
+    notes += stopped_kernel_notes(course, assignment, plan.student)
+    notes += changed_cell_notes(course, assignment, plan.student)
+    if plan.missing:
+        notes.append(f"not submitted (scored 0): {_names(plan.missing)}")
+    return Outcome(plan.student, assignment, GRADED, "; ".join(notes), problems, plan.missing)
+
+
+def grade_student(course, assignment, student):
+    """Autograde one student's submission here; return its :class:`Outcome`."""
+    return autograde(course, assignment, [student], jobs=1, progress=lambda *_: None)[0]
 
 
 def _names(notebooks):
@@ -347,31 +518,21 @@ def _names(notebooks):
     return f"{', '.join(notebooks[:2])} and {len(notebooks) - 2} more"
 
 
-_SANITIZING = re.compile(r"Sanitizing .*?([^/\\]+)\.ipynb\s*$")
-_CHANGED = re.compile(r"\[WARNING\] Attribute '(\w+)' for cell (\S+) has changed!")
-
-
-def changed_cell_notes(log):
-    """One line per notebook in which nbgrader found locked cells changed.
-
-    ``log`` is nbgrader's autograde log; it warns only about cells the student
-    really changed (see :mod:`utils.grader.sanitize`), and those cells were
-    graded in the instructor's version.
-    """
-    changed, notebook = {}, "?"
-    for line in log.splitlines():
-        found = _SANITIZING.search(line)
-        if found:
-            notebook = found.group(1)
+def changed_cell_notes(course, assignment, student):
+    """One line per graded notebook in which the student changed locked cells
+    (they were graded in the instructor's version)."""
+    notes = []
+    for path in sorted((course.autograded / student / assignment).glob("*.ipynb")):
+        try:
+            changed = json.loads(path.read_text()).get("metadata", {}).get(
+                "nnkit", {}).get("changed", [])
+        except (OSError, ValueError):
             continue
-        found = _CHANGED.search(line)
-        if found:
-            cells = changed.setdefault(notebook, [])
-            if found.group(2) not in cells:
-                cells.append(found.group(2))
-    return [intake.safe_text(f"{name}: changed locked cell(s) {', '.join(cells)} "
-                             "(graded in the instructor's version)", 500)
-            for name, cells in changed.items()]
+        if changed:
+            notes.append(intake.safe_text(f"{path.stem}: changed locked cell(s) "
+                                          f"{', '.join(map(str, changed))} (graded in the "
+                                          "instructor's version)", 500))
+    return notes
 
 
 def stopped_kernel_notes(course, assignment, student):
@@ -396,15 +557,21 @@ def default_jobs():
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def autograde(course, assignment, students=None, jobs=1, progress=print):
+def autograde(course, assignment, students=None, jobs=1, progress=print, scheduler=None,
+              security=None, regrade=False):
     """Autograde every submitted student (or ``students``); one Outcome each.
 
-    A notebook that cannot be graded (not JSON, not a notebook) is reported
-    and left out; the student's other notebooks are still graded, and so is
-    everyone else.  With ``jobs > 1`` that many students are graded at once,
-    each in its own process (nbgrader's gradebook takes one writer at a time
-    and every write is short).
+    Each submitted notebook is one unit of work (:mod:`utils.grader.unit`):
+    graded by ``jobs`` local processes, or by the Dask cluster whose
+    scheduler is at ``scheduler``; this process alone checks what comes back
+    (:func:`check_result`) and writes the gradebook and ``autograded/``.  A
+    notebook already graded from the same submission and the same tests is
+    not graded again (an interrupted run resumes) unless ``regrade``.  A
+    notebook that cannot be graded is reported and left out; the student's
+    other notebooks are still graded, and so is everyone else.
     """
+    from .grader import executors, unit
+    from .grader.gradebook import open_gradebook
     course.check_assignment(assignment)
     if not (course.release / assignment).is_dir():
         raise CourseError(f"{assignment} has not been released: run release first")
@@ -419,25 +586,104 @@ def autograde(course, assignment, students=None, jobs=1, progress=print):
         if unknown:
             raise CourseError(f"no submission of {assignment} from "
                               f"{', '.join(unknown)} in {course.submitted}")
+    config, db_url = course.config(), course.db_url
+    from nbgrader.api import MissingEntry
+    with open_gradebook(course) as gb:
+        try:
+            masters = {name: unit.MasterNotebook.from_gradebook(gb, name, assignment)
+                       for name in course.notebooks(assignment)}
+        except MissingEntry:
+            raise CourseError(f"the gradebook does not know {assignment}'s notebooks: "
+                              "run release first") from None
+    plans = {s: plan_submission(course, assignment, s, masters, config, regrade)
+             for s in students}
+    with open_gradebook(course) as gb:
+        for plan in plans.values():
+            if plan.outcome is None:
+                _open_submission(gb, assignment, plan)
+                _copy_other_files(course, assignment, plan)
+                for name in plan.missing:   # scored 0 above: no graded copy of old work
+                    (course.autograded / plan.student / assignment / f"{name}.ipynb").unlink(
+                        missing_ok=True)
+                stale = [t for t in plan.reused if not _scores_kept(gb, course, t)]
+                plan.reused = [t for t in plan.reused if t not in stale]
+                plan.tasks += stale
+    for plan in plans.values():
+        forget_scores(course, assignment, plan.student, list(plan.problems))
+    tasks = [task for plan in plans.values() for task in plan.tasks]
+    outcomes = {}
+    bar = ProgressBar(len(tasks))
 
-    def report(student, outcome, seconds):
-        if isinstance(outcome, Exception):   # a crashed worker must not stop the class
-            outcome = Outcome(student, assignment, FAILED, f"grading crashed: {outcome}")
-        outcomes[student] = outcome
-        line = (f"  [{len(outcomes)}/{len(students)}] {intake.safe_text(student)} / "
+    def report(plan):
+        outcome = plan.outcome or _finish(course, assignment, plan)
+        outcomes[plan.student] = outcome
+        seconds = plan.seconds if plan.tasks else None
+        line = (f"  [{len(outcomes)}/{len(students)}] {intake.safe_text(plan.student)} / "
                 f"{assignment}: {outcome.status}{_points(course, outcome)}"
                 + (f", {duration(seconds)}" if seconds is not None else "")
-                + time_left(started, len(outcomes), len(students)))
+                + (f", {len(plan.reused)} unchanged" if plan.reused else "")
+                + (f"  {bar}" if tasks else ""))
         progress(line + (f" ({intake.safe_text(outcome.message, 2000)})"
                          if outcome.message else ""))
 
-    outcomes = {}
-    started = time.monotonic()
-    progress(f"  grading {len(students)} submission(s) of {assignment}, "
-             f"{min(jobs, len(students))} at a time")
-    _each(course, grade_student, (assignment,), students, jobs, report,
-          _still(progress, "grading"))
+    where = (f"on the Dask cluster at {scheduler}" if scheduler
+             else f"{max(1, min(jobs, len(tasks)))} at a time")
+    reused = sum(len(p.reused) for p in plans.values())
+    progress(f"  grading {len(tasks)} notebook(s) of {len(students)} submission(s) of "
+             f"{assignment}, {where}"
+             + (f"; {reused} graded before from the same submission and tests, kept"
+                if reused else ""))
+    for plan in plans.values():
+        if plan.outcome is not None or not plan.tasks:
+            report(plan)
+
+    def waiting(running):
+        names = ", ".join(intake.safe_text(t.key, 60) for t in running[:4])
+        more = f" and {len(running) - 4} more" if len(running) > 4 else ""
+        progress(f"  ... {duration(bar.elapsed)} so far; still grading: {names}{more}")
+
+    with open_gradebook(course) as gb, executors.stopping_kernels():
+        for task, result in executors.run(tasks, jobs, scheduler, security, waiting):
+            plan = plans[task.student]
+            why = check_result(task, result)
+            if why:
+                plan.results[task.notebook] = f"{task.notebook}: not graded: {why}"
+            else:
+                try:
+                    _store(gb, course, task, result, db_url)
+                    plan.results[task.notebook] = True
+                except Exception as err:  # noqa: BLE001 - this notebook only
+                    gb.db.rollback()
+                    plan.results[task.notebook] = (f"{task.notebook}: its scores could not "
+                                                   f"be stored: {intake.safe_text(err, 300)}")
+            plan.seconds += getattr(result, "seconds", 0.0) or 0.0
+            bar.step()
+            if len(plan.results) == len(plan.tasks):
+                report(plan)
     return [outcomes[s] for s in students]
+
+
+class ProgressBar:
+    """``[#####-----] 21/84 notebooks, 0.9/s, about 1 min 10 s left``."""
+
+    WIDTH = 20
+
+    def __init__(self, total):
+        self.total, self.done, self.started = total, 0, time.monotonic()
+
+    @property
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def step(self):
+        self.done += 1
+
+    def __str__(self):
+        filled = round(self.WIDTH * self.done / self.total) if self.total else self.WIDTH
+        rate = self.done / self.elapsed if self.elapsed > 0 else 0.0
+        text = (f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {self.done}/{self.total} "
+                f"notebooks, {rate:.2f}/s")
+        return text + time_left(self.started, self.done, self.total).replace(";", ",")
 
 
 def _points(course, outcome):

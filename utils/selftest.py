@@ -6,7 +6,6 @@ passes its tests and the untouched release earns nothing), grades the
 solutions, the blank release and every prepared variant with real nbgrader,
 and prints a score matrix with a verdict for every variant.
 """
-import shutil
 from pathlib import Path
 
 from . import grading
@@ -118,12 +117,7 @@ def run(assignment, notebooks=None, folder=None, jobs=1, progress=print, stubs=F
                           f"{', '.join(kit.notebooks(assignment))}")
     folder = Path(folder) if folder else KIT_ROOT / "build" / "selftest" / assignment
     course = make_scratch_course(kit, folder)
-    for other in course.assignments():
-        if other != assignment:
-            shutil.rmtree(course.source / other)
-    for path in (course.source / assignment).glob("*.ipynb"):
-        if path.stem not in notebooks:
-            path.unlink()
+    course.keep_only(assignment, notebooks)
     progress(f"Releasing {assignment}: {', '.join(notebooks)}")
     grading.release(course, assignment, progress=progress)
     students, planned = synthetic_class(course, assignment)

@@ -4,7 +4,10 @@ One concern a module, in the order a submission meets them:
 
 - :mod:`.intake`    a submission folder is hostile data: regular files only,
   names checked, copied privately before anything reads it;
+- :mod:`.unit`      one notebook graded: the pure unit of work (task in,
+  result out, no gradebook), run by :mod:`.executors` here or on Dask;
 - :mod:`.sandbox`   the clean room a grading kernel runs in;
+- :mod:`.kernels`   sandboxed kernels started ahead, one notebook each;
 - :mod:`.execute`   student cells in the kernel, test cells in the grader;
 - :mod:`.remote`, :mod:`.agent`, :mod:`.wire`  the grader's requests to the
   kernel and the plain data that comes back;
@@ -12,6 +15,8 @@ One concern a module, in the order a submission meets them:
 - :mod:`.guard`     in-kernel watch for replaced functions (flags only);
 - :mod:`.sanitize`  clean-up of submitted notebooks before grading;
 - :mod:`.feedback`  feedback from verdicts and the student's own work;
+- :mod:`.gradebook` the gradebook wherever ``db_url`` points (SQLite,
+  PostgreSQL), and moving it;
 - :mod:`.report`    score tables and grades.csv from the gradebook;
 - :mod:`.reference` the reference answers the tests compare with.
 """

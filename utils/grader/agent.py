@@ -204,3 +204,19 @@ def serve(text):
         REPLY = json.dumps(reply, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as err:
         REPLY = json.dumps({"nonce": request["nonce"], "error": ["ValueError", str(err)]})
+
+
+def receive_files(inbox):
+    """Copy the files the grader put in ``inbox`` into the working folder,
+    read-only.  Runs before any student code, once per kernel start."""
+    import os
+    import shutil
+    for parent, _, names in os.walk(inbox, followlinks=False):
+        for name in names:
+            source = os.path.join(parent, name)
+            if os.path.islink(source) or not os.path.isfile(source):
+                continue
+            target = os.path.join(os.getcwd(), os.path.relpath(source, inbox))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o444)

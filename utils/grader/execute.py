@@ -25,7 +25,6 @@ import os
 import queue
 import shutil
 import stat
-import tempfile
 import time
 
 from jupyter_client.kernelspec import KernelSpecManager
@@ -35,7 +34,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 
-from . import remote, sandbox, verdict as verdicts
+from . import kernels, remote, sandbox, verdict as verdicts
 from .guard import MARKER
 
 #: ``ename`` of the error recorded in a cell that stopped the kernel.
@@ -50,10 +49,14 @@ MAX_FILES = 200
 
 
 def instructor_tests(resources):
-    """``{grade_id: source}`` of the autograded test cells, from the gradebook."""
+    """``{grade_id: source}`` of the autograded test cells: from the task's
+    copy of the instructor's notebook (:mod:`utils.grader.unit`), or from the
+    gradebook (stock ``nbgrader autograde`` and formgrader)."""
     from nbgrader.api import Gradebook
+    if resources and "nnkit_master" in resources:
+        return resources["nnkit_master"].tests
     info = resources.get("nbgrader") if resources else None
-    if not info:
+    if not info or not info.get("db_url"):
         return None
     with Gradebook(info["db_url"]) as gb:
         notebook = gb.find_notebook(info["notebook"], info["assignment"])
@@ -93,6 +96,10 @@ def copy_work_files(origin, target):
 class GradedExecute(Execute):
     """nbgrader's Execute with test cells judged outside the student's kernel."""
 
+    #: Start the next notebook's kernel while this one is graded (set by the
+    #: kit's unit of work; stock nbgrader and formgrader start one at a time).
+    start_ahead = False
+
     def preprocess(self, nb, resources=None, km=None):
         self._replayable = []   # indices of student cells that ran without stopping the kernel
         self._earlier = None    # the grader's versions of earlier notebooks' answers, once sent
@@ -104,22 +111,27 @@ class GradedExecute(Execute):
                                "autograde), not on their own")
         for cell in nb.cells:
             cell.metadata.pop("nnkit", None)        # only the grader writes this
-        self._private = tempfile.mkdtemp(prefix="nn-kit-grade-")
-        work = os.path.join(self._private, "work")
-        os.makedirs(os.path.join(self._private, "sockets"))
-        os.makedirs(work)
+        self._received = False
+        kernel = kernels.take(self, self.start_ahead)   # empty; this notebook's only
+        self._private, self._inbox = kernel.private, kernel.inbox
         metadata = resources.setdefault("metadata", {})
         origin = metadata.get("path")
         if origin:
-            copy_work_files(origin, work)
-        metadata["path"] = work
+            copy_work_files(origin, kernel.inbox)
+        metadata["path"] = kernel.work
         try:
-            return super().preprocess(nb, resources, km)
+            return super().preprocess(nb, resources, kernel.km)
         finally:
             metadata["path"] = origin
-            shutil.rmtree(self._private, ignore_errors=True)
+            kernels.stop(kernel, self.kc)
 
-    def create_kernel_manager(self):
+    def kernel_signature(self):
+        """What a kernel started ahead must share with this step to serve it."""
+        return (sandbox.grading_kernel_specs(), tuple(self.extra_arguments),
+                self.kernel_manager_class)
+
+    def kernel_manager_in(self, private):
+        """A kernel manager for a kernel whose private folder is ``private``."""
         # The sandbox's kernel, asked for by name; the notebook's own kernelspec
         # (python3) is what every interactive Jupyter keeps using.
         specs = sandbox.grading_kernel_specs()
@@ -130,8 +142,25 @@ class GradedExecute(Execute):
             km.kernel_spec_manager = KernelSpecManager(kernel_dirs=[specs])
         # Sockets of this kernel alone, in a folder only it and the grader see.
         km.transport = "ipc"
-        km.ip = os.path.join(self._private, "sockets", "kernel")
+        km.ip = os.path.join(private, "sockets", "kernel")
         return km
+
+    def create_kernel_manager(self):
+        return self.kernel_manager_in(self._private)
+
+    def _receive_files(self):
+        """Have the kernel copy the submission's files from its inbox into its
+        working folder: before any student cell, and after each restart."""
+        self._received = True
+        if not os.listdir(self._inbox):
+            return
+        inbox = sandbox.INBOX_MOUNT if sandbox.grading_kernel_specs() else self._inbox
+        self._deadline = time.monotonic() + RESPONSE_TIMEOUT
+        try:
+            self._transport(f"__import__('utils.grader.agent', fromlist=['agent'])"
+                            f".receive_files({inbox!r})", "None")
+        except BaseException as err:  # noqa: BLE001 - the notebook then misses its files
+            self.log.warning("The kernel could not receive the submission's files: %s", err)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -139,6 +168,8 @@ class GradedExecute(Execute):
         if is_grade(cell) and not is_solution(cell):
             self._grade(cell)
             return cell, resources
+        if not self._received:
+            self._receive_files()
         if self._earlier is None and "load_answers" in cell.source:
             self._provide_earlier()
         try:
@@ -284,6 +315,7 @@ class GradedExecute(Execute):
     def _restart_and_replay(self):
         run_sync(self.km.restart_kernel)(now=True)
         run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+        self._receive_files()
         self._send_earlier()
         for index in list(self._replayable):
             replay = copy.deepcopy(self.nb.cells[index])
@@ -293,6 +325,7 @@ class GradedExecute(Execute):
                 self._replayable.remove(index)
                 run_sync(self.km.restart_kernel)(now=True)
                 run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+                self._receive_files()
                 self._send_earlier()
 
 

@@ -6,8 +6,9 @@ be graded says so, instead of showing up as a silent 0.
 import csv
 from contextlib import contextmanager
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
+from .gradebook import open_gradebook
 from .intake import safe_text
 
 NOT_GRADED = "not graded"
@@ -18,7 +19,7 @@ GRADED = "graded"
 @contextmanager
 def gradebook(course):
     """The course's gradebook, opened read-write and closed afterwards."""
-    with Gradebook(f"sqlite:///{course.gradebook}") as gb:
+    with open_gradebook(course) as gb:
         yield gb
 
 

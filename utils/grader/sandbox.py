@@ -48,6 +48,10 @@ KERNEL_NAME = "nn-kit-sandbox"
 KIT_MOUNT = "/opt/nn-kit"
 #: The kernel's working folder inside the sandbox.
 WORK_MOUNT = "/home/student"
+#: Where the kernel finds the submission's files, read-only, to copy into its
+#: working folder (its private folder's ``inbox``: a kernel starts before it
+#: knows whose notebook it will run, see :mod:`utils.grader.kernels`).
+INBOX_MOUNT = "/opt/nn-kit-inbox"
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +79,48 @@ def available():
     if probe.returncode != 0:
         return False, f"bubblewrap cannot start a sandbox here: {probe.stderr.strip()}"
     return True, ""
+
+
+_AVAILABLE = None
+
+
+def _available_once():
+    global _AVAILABLE
+    if _AVAILABLE is None:
+        _AVAILABLE = available()
+    return _AVAILABLE
+
+
+def prepare_runtime():
+    """Make this grading run's private folder, once per process tree.
+
+    It holds the kernel-side kit files and the :data:`KERNEL_NAME` spec: made
+    by the first process that grades (the course configuration calls this),
+    shared with the worker processes it starts through ``NN_KIT_RUNTIME``,
+    removed when that first process exits.  A folder named there that is not
+    this user's private folder is not trusted: a new one is made.  Returns
+    ``(sandboxed, why not)``.
+    """
+    import atexit
+    import tempfile
+    runtime = os.environ.get("NN_KIT_RUNTIME", "")
+    try:
+        info = os.lstat(runtime) if runtime else None
+    except OSError:
+        info = None
+    if info is None or info.st_uid != os.getuid() or info.st_mode & 0o777 != 0o700 \
+            or not os.path.isdir(runtime):
+        runtime = tempfile.mkdtemp(prefix="nn-kit-")
+        os.environ["NN_KIT_RUNTIME"] = runtime
+        maker = os.getpid()
+        atexit.register(lambda: os.getpid() == maker and shutil.rmtree(runtime, True))
+    if os.environ.get("NN_KIT_SANDBOX", "on") == "off":
+        return False, "turned off (NN_KIT_SANDBOX=off)"
+    ok, why = _available_once()
+    spec = os.path.join(runtime, "spec")
+    if ok and not os.path.isdir(spec):
+        kernel_spec(spec, kernel_files(os.path.join(runtime, "kit")))
+    return ok, why
 
 
 def grading_kernel_specs():
@@ -261,6 +307,9 @@ def command(kernel_args, workdir, connection_file, sockets, kit):
     cmd += ["--size", disk, "--tmpfs", WORK_MOUNT]
     for entry in sorted(os.listdir(workdir)):
         _bind(cmd, os.path.join(workdir, entry), f"{WORK_MOUNT}/{entry}")
+    inbox = os.path.join(os.path.dirname(sockets), "inbox")
+    if os.path.isdir(inbox):
+        _bind(cmd, inbox, INBOX_MOUNT)
     _bind(cmd, connection_file, connection_file)
     _bind(cmd, sockets, sockets, writable=True)
     cmd += ["--chdir", WORK_MOUNT]

@@ -39,8 +39,13 @@ class OverwriteCellsWithHiddenTests(OverwriteCells):
     cell is restored from the gradebook either way.
     """
 
+    def really_changed(self, name, attr, new):
+        """Whether a change nbgrader found is the student's, not the hidden
+        tests that the release cleared."""
+        return not (attr == "checksum" and new == self._released_checksum(name))
+
     def report_change(self, name, attr, old, new):
-        if attr == "checksum" and new == self._released_checksum(name):
+        if not self.really_changed(name, attr, new):
             self.log.debug("Test cell %s restored with its hidden tests", name)
             return
         super().report_change(name, attr, old, new)

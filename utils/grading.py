@@ -414,6 +414,8 @@ def check_result(task, result):
         return "the worker's graded notebook does not hold this notebook's tests"
     if not isinstance(result.changed, list) or not all(isinstance(c, str) for c in result.changed):
         return "the worker returned an odd list of changed cells"
+    if not isinstance(result.seconds, (int, float)) or not 0 <= result.seconds < 10 ** 6:
+        return "the worker returned an odd grading time"
     return ""
 
 
@@ -643,7 +645,8 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
         progress(f"  ... {duration(bar.elapsed)} so far; still grading: {names}{more}")
 
     with open_gradebook(course) as gb, executors.stopping_kernels():
-        for task, result in executors.run(tasks, jobs, scheduler, security, waiting):
+        for task, result in executors.run(tasks, jobs, scheduler, security, waiting,
+                                          HEARTBEAT_SECONDS):
             plan = plans[task.student]
             why = check_result(task, result)
             if why:
@@ -656,7 +659,7 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
                     gb.db.rollback()
                     plan.results[task.notebook] = (f"{task.notebook}: its scores could not "
                                                    f"be stored: {intake.safe_text(err, 300)}")
-            plan.seconds += getattr(result, "seconds", 0.0) or 0.0
+                plan.seconds += result.seconds
             bar.step()
             if len(plan.results) == len(plan.tasks):
                 report(plan)

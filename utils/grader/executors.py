@@ -9,7 +9,6 @@ be run at all comes back as a :class:`~utils.grader.unit.Result` with its
 (:func:`utils.grading.check_result`), never trusted.
 """
 import contextlib
-import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,9 +20,6 @@ RETRIES = 2
 
 #: How long the coordinator tries to reach a Dask scheduler before giving up.
 CONNECT_TIMEOUT = "20s"
-
-#: Seconds between two "still grading" calls while nothing finishes.
-HEARTBEAT_SECONDS = 30
 
 
 def _failed(task, why):
@@ -41,7 +37,7 @@ def stopping_kernels():
         kernels.close()
 
 
-def in_process(tasks, waiting=None):
+def in_process(tasks):
     """Run every task here, one after the other."""
     for task in tasks:
         try:
@@ -51,16 +47,16 @@ def in_process(tasks, waiting=None):
 
 
 def _worker_start():
-    """A local worker process: ready to grade, and its spare kernel stopped at its end
-    (a pool's processes end without running ``atexit`` handlers)."""
+    """A local worker process: its spare kernel is stopped at its end (a pool's
+    processes end without running ``atexit`` handlers)."""
     from multiprocessing.util import Finalize
     kernels.close()             # a forked worker never uses its parent's kernels
-    unit.prepare_worker(os.environ.get("NN_KIT_SANDBOX", "on") != "off")
     Finalize(kernels, kernels.close, exitpriority=10)
 
 
-def local_pool(tasks, jobs, waiting=None):
-    """Run the tasks in ``jobs`` worker processes of this machine.
+def local_pool(tasks, jobs, waiting=None, heartbeat=None):
+    """Run the tasks in ``jobs`` worker processes of this machine; call
+    ``waiting(running tasks)`` every ``heartbeat`` seconds in which none finished.
 
     A worker that dies (out of memory, killed) breaks the pool: the tasks
     it had not finished go to a fresh pool, up to :data:`RETRIES` times.
@@ -73,7 +69,7 @@ def local_pool(tasks, jobs, waiting=None):
             pending = []
             running = set(futures)
             while running:
-                finished, running = wait(running, timeout=HEARTBEAT_SECONDS,
+                finished, running = wait(running, timeout=heartbeat,
                                          return_when=FIRST_COMPLETED)
                 if not finished and waiting:
                     waiting([futures[f] for f in running if f.running()]
@@ -93,7 +89,7 @@ def local_pool(tasks, jobs, waiting=None):
                         yield task, _failed(task, f"grading crashed: {type(err).__name__}: {err}")
 
 
-def dask_cluster(tasks, scheduler, security=None, waiting=None):
+def dask_cluster(tasks, scheduler, security=None):
     """Run the tasks on the Dask cluster whose scheduler is at ``scheduler``.
 
     Dask runs a task again when the worker running it is lost; a task whose
@@ -137,11 +133,12 @@ def cluster_client(scheduler, security=None):
         raise CourseError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
 
 
-def run(tasks, jobs=1, scheduler=None, security=None, waiting=None):
+def run(tasks, jobs=1, scheduler=None, security=None, waiting=None, heartbeat=None):
     """Yield ``(task, result)`` for every task: on the Dask cluster at
-    ``scheduler`` if given, else ``jobs`` at a time on this machine."""
+    ``scheduler`` if given, else ``jobs`` at a time on this machine (where
+    ``waiting`` hears every ``heartbeat`` seconds which tasks still run)."""
     if scheduler:
-        return dask_cluster(tasks, scheduler, security, waiting)
+        return dask_cluster(tasks, scheduler, security)
     if jobs <= 1 or len(tasks) <= 1:
-        return in_process(tasks, waiting)
-    return local_pool(tasks, jobs, waiting)
+        return in_process(tasks)
+    return local_pool(tasks, jobs, waiting, heartbeat)

@@ -93,4 +93,5 @@ student: $(VENV)/.installed
 	$(PY) -m utils.student_setup home build/student
 
 clean:
-	rm -rf build gradebook.db grading_status.json grades.csv submitted feedback exchange downloaded
+	rm -rf build gradebook.db grading_status.json grades.csv grades reports \
+	  submission_times.json submitted feedback exchange downloaded

@@ -129,6 +129,23 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackFromVerdicts,
                                     FeedbackStyle]
 
+# --- deadlines -------------------------------------------------------------
+# Due dates, extensions and the late penalty (utils/grader/deadlines.py).
+# When a student submitted comes from the course's record
+# (submission_times.json: written by nbgrader collect and import-zips), never
+# from the submission's own timestamp.txt, which the student writes.  A time
+# without a zone is in c.Deadlines.timezone.  For example:
+#   c.Deadlines.due = {"lab1": "2026-10-16 23:59"}
+#   c.Deadlines.extensions = {"lab1": {"bob": "2026-10-18 23:59"}}
+#   c.Deadlines.timezone = "Europe/Berlin"
+#   c.Deadlines.grace_minutes = 10       # a slow upload is not late
+#   c.Deadlines.penalty_per_day = 0.1    # 10 % of the score per started day late
+#   c.Deadlines.max_penalty = 0.5
+from utils.grader.deadlines import PerDayPenalty, RecordingCollect  # noqa: E402
+
+c.AssignLatePenalties.plugin_class = PerDayPenalty
+c.ExchangeFactory.collect = RecordingCollect
+
 # --- exchange --------------------------------------------------------------
 # A course-local exchange instead of the system-wide default; on a shared
 # JupyterHub, point this at the hub's exchange folder instead.

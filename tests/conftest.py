@@ -34,6 +34,7 @@ sys.path.insert(0, str(KIT))
 from utils import grading  # noqa: E402
 from utils.course import Course, prepare_environment  # noqa: E402
 from utils.course import make_scratch_course  # noqa: E402
+from utils.grader.gradebook import open_gradebook  # noqa: E402
 from utils.grader.report import cell_scores  # noqa: E402
 from utils.selftest import grade_cells  # noqa: E402
 from utils.submissions import (grade_id, load_variants, stub_class,  # noqa: E402
@@ -126,6 +127,68 @@ def small_course(folder, assignment="lab1", notebooks=("01_single_neuron",), con
         with open(course.root / "nbgrader_config.py", "a") as handle:
             handle.write("\n" + config + "\n")
     grading.release(course, assignment, validate=False, progress=lambda *_: None)
+    return course
+
+
+#: The deadlines of the ``class_view`` course: lab1 due on 16 October 23:59 in
+#: Berlin (21:59 UTC), ``ext-eve`` given until the 20th, 10 % per started day late.
+CLASS_VIEW_DEADLINES = """
+c.Deadlines.due = {"lab1": "2026-10-16 23:59"}
+c.Deadlines.extensions = {"lab1": {"ext-eve": "2026-10-20 12:00"}}
+c.Deadlines.timezone = "Europe/Berlin"
+c.Deadlines.grace_minutes = 10
+c.Deadlines.penalty_per_day = 0.1
+c.Deadlines.max_penalty = 0.5
+"""
+
+#: When each ``class_view`` student submitted (UTC), as the course recorded it.
+CLASS_VIEW_TIMES = {
+    "ada": "2026-10-16T20:00:00+00:00",          # on time
+    "blank": "2026-10-15T09:00:00+00:00",
+    "mistake-1": "2026-10-16T22:05:00+00:00",    # 6 min late: within the grace time
+    "copier-a": "2026-10-16T12:00:00+00:00",
+    "copier-b": "2026-10-16T12:30:00+00:00",
+    "late-lea": "2026-10-19T01:00:00+00:00",     # 2 days 3 h late: 30 % off
+    "ext-eve": "2026-10-19T10:00:00+00:00",      # late, but within the extension
+    "broken": "2026-10-16T08:00:00+00:00",
+}
+
+
+@pytest.fixture(scope="session")
+def class_view(tmp_path_factory):
+    """A small lab1 class (its first two notebooks), graded through real
+    nbgrader, for the instructor's view: students who copied an answer,
+    late submissions and an extension, a broken notebook, and a student on
+    the roster who submitted nothing (``rosa``)."""
+    from utils.grader import deadlines
+    from utils.submissions import copying_pair
+    folder = tmp_path_factory.mktemp("class-view") / "course"
+    course = small_course(folder, "lab1", ("01_single_neuron", "02_layer"),
+                          config=CLASS_VIEW_DEADLINES)
+    students, _ = synthetic_class(course, "lab1", mistake_students=1, alternative_students=0,
+                                  complete=False)
+    klass = {"ada": students["correct"], "blank": students["blank"],
+             "mistake-1": students["mistake-1"], **copying_pair(course, "lab1"),
+             "late-lea": students["correct"], "ext-eve": students["correct"]}
+    for student, notebooks in klass.items():
+        write_submission(course, student, "lab1", notebooks)
+    text = nbformat.writes(students["correct"]["01_single_neuron"])
+    write_submission(course, "broken", "lab1", {"01_single_neuron": text[: len(text) // 2]})
+    # what late-lea's own timestamp.txt claims is never believed
+    (course.submitted / "late-lea" / "lab1" / "timestamp.txt").write_text(
+        "2026-10-16 10:00:00.000000 UTC")
+    import datetime as dt
+    deadlines.record_times(course, "lab1", {s: dt.datetime.fromisoformat(t)
+                                            for s, t in CLASS_VIEW_TIMES.items()},
+                           deadlines.INSTRUCTOR)
+    with open_gradebook(course) as gb:
+        gb.update_or_create_student("rosa", first_name="Rosa", last_name="Roster",
+                                    email="rosa@example.org", lms_user_id="9001")
+        gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace",
+                                    lms_user_id="9002")
+    outcomes = grading.autograde(course, "lab1", jobs=grading.default_jobs(),
+                                 progress=lambda *_: None)
+    grading.save_outcomes(course, outcomes)
     return course
 
 

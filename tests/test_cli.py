@@ -11,8 +11,8 @@ from utils import grading
 from utils.grader import report
 from utils.course import Course, CourseError, make_scratch_course
 
-COMMANDS = ("release", "autograde", "feedback", "grades", "demo", "selftest", "lecture",
-            "import-zips")
+COMMANDS = ("release", "autograde", "feedback", "report", "grades", "roster", "demo",
+            "selftest", "lecture", "import-zips")
 
 
 def run_cli(*args, course=None):
@@ -61,11 +61,11 @@ def test_broken_notebook_is_reported_and_the_class_still_graded(graded):
 
 def test_grades_csv_marks_what_was_not_graded(graded, tmp_path):
     """grades writes every student and notebook, with status, and exits 1 on failures."""
-    output = tmp_path / "grades.csv"
+    output = tmp_path / "grades"
     result = run_cli("grades", "--output", str(output), course=graded.course.root)
     assert result.returncode == 1, result.stderr
     assert "NOT GRADED: broken-json" in result.stdout
-    rows = list(csv.DictReader(output.open()))
+    rows = list(csv.DictReader((output / "notebooks.csv").open(encoding="utf-8-sig")))
     by_student = {(r["student"], r["assignment"], r["notebook"]): r for r in rows}
     first = graded.course.notebooks("lab1")[0]
     broken = by_student[("broken-json", "lab1", first)]
@@ -109,10 +109,10 @@ def test_demo_class_has_every_kind_of_student(tmp_path):
     for assignment in ("lab1", "lab2"):
         grading.release(course, assignment, validate=False, progress=lambda *_: None)
     first = demo.class_for(course, "lab1")
-    assert sorted(first) == ["ada", "blank", "broken", "crasher", "mistake-1", "mistake-2",
-                             "tamperer"]
+    assert sorted(first) == ["ada", "blank", "broken", "copier-a", "copier-b", "crasher",
+                             "mistake-1", "mistake-2", "tamperer"]
     notebook = course.notebooks("lab1")[0]
-    for special in ("broken", "crasher", "tamperer"):
+    for special in ("broken", "crasher", "tamperer", "copier-a", "copier-b"):
         assert list(first[special]) == [notebook]
     with pytest.raises(Exception):
         nbformat.reads(first["broken"][notebook], 4)
@@ -161,3 +161,26 @@ def test_a_scratch_course_of_a_scratch_course_grades_the_kits_way(tmp_path):
         assert any(getattr(step, "__name__", "") == "GradedExecute" for step in steps), steps
     finally:
         shutil.rmtree(inner.root)
+
+
+def test_report_command_writes_the_page_and_prints_the_summary(class_view):
+    """`report lab1` writes reports/lab1.html and prints the summary naming the
+    copying pair, the late student and the missing one."""
+    result = run_cli("report", "lab1", course=class_view.root)
+    assert result.returncode == 0, result.stderr
+    page = class_view.root / "reports" / "lab1.html"
+    assert page.is_file() and str(page) in result.stdout
+    assert "copier-a & copier-b" in result.stdout and "late-lea" in result.stdout
+    assert "missing: rosa" in result.stdout
+    unknown = run_cli("report", "hw9", course=class_view.root)
+    assert unknown.returncode == 2 and "unknown assignment 'hw9'" in unknown.stderr
+
+
+def test_roster_command_names_bad_lines_and_imports_nothing(class_view, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,email\nzoe,Zoe,zoe@example.org\n../x,Bad,bad@example.org\n")
+    result = run_cli("roster", str(roster), course=class_view.root)
+    assert result.returncode == 1 and "line 3" in result.stdout
+    assert "Nothing imported" in result.stdout
+    with report.gradebook(class_view) as gb:
+        assert "zoe" not in {s.id for s in gb.students}

@@ -44,9 +44,9 @@ def test_failed_regrade_replaces_the_old_score(course, tmp_path):
                report.cell_scores(course, "lab1", "ada", NOTEBOOK).values())
     assert not (course.autograded / "ada" / "lab1" / f"{NOTEBOOK}.ipynb").exists()
     grading.save_outcomes(course, [second])
-    output = tmp_path / "grades.csv"
-    report.write_grades_csv(course, grading.load_outcomes(course, "lab1"), output)
-    row, = list(csv.DictReader(output.open()))
+    from utils.grader.exports import write_exports
+    files = write_exports(course, tmp_path / "grades", ["lab1"])
+    row, = list(csv.DictReader(files["notebooks"].open(encoding="utf-8-sig")))
     assert row["score"] == "" and row["status"].startswith("not graded")
 
 

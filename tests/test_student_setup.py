@@ -1,6 +1,7 @@
 """The student's side: a complete release from every generation path, Run All
 on a blank release, the student nbgrader config through a real exchange, and
 submissions imported from a learning platform's download."""
+import datetime
 import io
 import json
 import os
@@ -18,6 +19,7 @@ import pytest
 from conftest import KIT
 from utils import grading
 from utils.course import Course, make_scratch_course, student_requirements
+from utils.grader.deadlines import read_times
 from utils.lms import import_zips
 from utils.student_release import RAISES, cells_that_may_raise
 from utils.student_setup import student_config, student_environment
@@ -189,22 +191,37 @@ def test_student_config_fetch_validate_submit_collect_autograde(course, tmp_path
                    str(fetched / f"{NOTEBOOK}.ipynb"))
     said = _nbgrader(["validate", str(fetched / f"{NOTEBOOK}.ipynb")], work, env)
     assert "Success! Your notebook passes all the tests." in said, said
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     _nbgrader(["submit", ASSIGNMENT], work, env)
+    # the student claims an earlier time: in the submission's timestamp.txt
+    # and in its files' modification times
+    [inbound] = (course.exchange / "nn-from-scratch" / "inbound").iterdir()
+    (inbound / "timestamp.txt").write_text("2000-01-01 00:00:00.000000 UTC")
+    for path in [inbound, *inbound.rglob("*")]:
+        os.utime(path, (946684800, 946684800), follow_symlinks=False)
     _nbgrader(["collect", ASSIGNMENT], course.root)
     student = pwd.getpwuid(os.getuid()).pw_name      # nbgrader names a submitter by login
     assert (course.submitted / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb").is_file()
+    entry = read_times(course)[ASSIGNMENT][student]
+    recorded = datetime.datetime.fromisoformat(entry["time"])
+    assert entry["source"] == "exchange" and recorded >= before, entry
     [outcome] = grading.autograde(course, ASSIGNMENT, [student], progress=lambda *_: None)
     assert outcome.graded, outcome.message
-    from utils.grader.report import cell_scores
+    from utils.grader.report import cell_scores, gradebook
     scores = cell_scores(course, ASSIGNMENT, student, NOTEBOOK)
     assert scores and all(got == most for got, most in scores.values()), scores
+    with gradebook(course) as gb:     # the gradebook holds the recorded time, not the claim
+        stamp = gb.find_submission(ASSIGNMENT, student).timestamp
+    assert stamp == recorded.replace(tzinfo=None), stamp
 
 
-def _zip(entries, links=()):
+def _zip(entries, links=(), times=None):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
-            archive.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=(times or {}).get(name, (2026, 10, 1, 12, 0, 0)))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
         for name, target in links:
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
@@ -219,7 +236,8 @@ def test_import_zips_imports_the_good_and_refuses_the_hostile(course, tmp_path):
     release = course.release / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     answers = solution_answers(course.source / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     solved = nbformat.writes(fill_answers(release, answers))
-    good = _zip({f"{ASSIGNMENT}/{NOTEBOOK}.ipynb": solved, f"{ASSIGNMENT}/README.md": "x"})
+    good = _zip({f"{ASSIGNMENT}/{NOTEBOOK}.ipynb": solved, f"{ASSIGNMENT}/README.md": "x"},
+                times={f"{ASSIGNMENT}/{NOTEBOOK}.ipynb": (2000, 1, 1, 0, 0, 0)})  # the student's
     escaping = _zip({f"../../{NOTEBOOK}.ipynb": solved})
     linked = _zip({f"{NOTEBOOK}.ipynb": solved}, links=[("utils", "/etc")])
     download = _zip({
@@ -229,7 +247,7 @@ def test_import_zips_imports_the_good_and_refuses_the_hostile(course, tmp_path):
         f"blankbob_1004_5004_{NOTEBOOK}.ipynb": release.read_text(),
         "Carol Moodle_77_assignsubmission_file_/notes.txt": "no notebook",
         f"Dan Moodle_78_assignsubmission_file_/{NOTEBOOK}.ipynb": solved,
-    })
+    }, times={f"lovelaceada_1001_5001_{ASSIGNMENT}.zip": (2026, 10, 17, 9, 30, 0)})
     (tmp_path / "download.zip").write_bytes(download)
     results = {r.student: r for r in import_zips(course, ASSIGNMENT, tmp_path / "download.zip")}
     assert results["1001"].notebooks == [f"{NOTEBOOK}.ipynb"] and not results["1001"].refused
@@ -241,6 +259,11 @@ def test_import_zips_imports_the_good_and_refuses_the_hostile(course, tmp_path):
     assert sorted(p.name for p in (course.submitted / "1001" / ASSIGNMENT).iterdir()) \
         == [f"{NOTEBOOK}.ipynb"]
     assert not (course.submitted / "1002").exists() and not (course.submitted / "1003").exists()
+    # when each submitted: the time the platform stamped on the upload (the
+    # course's zone, UTC here), never a time inside the student's own zip
+    times = read_times(course)[ASSIGNMENT]
+    assert times["1001"] == {"time": "2026-10-17T09:30:00+00:00", "source": "lms download"}
+    assert times["78"]["time"] == "2026-10-01T12:00:00+00:00" and "1002" not in times
     outcomes = grading.autograde(course, ASSIGNMENT, ["1001", "1004"], progress=lambda *_: None)
     assert all(o.graded for o in outcomes), [o.message for o in outcomes]
     from utils.grader.report import cell_scores

@@ -1,7 +1,9 @@
 """The instructor's command line: ``python -m utils <command>``.
 
-Commands: ``release``, ``autograde``, ``feedback``, ``grades``, ``demo``,
-``import-zips`` (submissions downloaded from an LMS), ``migrate-gradebook``
+Commands: ``release``, ``autograde``, ``feedback``, ``report`` (the class
+report), ``grades`` (spreadsheet and LMS exports), ``roster`` (the enrolled
+students), ``demo``, ``import-zips`` (submissions downloaded from an LMS),
+``migrate-gradebook``
 (the gradebook copied into PostgreSQL), ``lecture`` (the
 lecture notebooks, site, slides and handouts), and ``selftest`` for notebook
 authors.
@@ -85,7 +87,42 @@ def cmd_autograde(args):
     print(f"Graded {len(outcomes)} submission(s) in {grading.duration(time.monotonic() - started)}")
     print()
     print(report.score_table(course, args.assignment, outcomes))
+    print()
+    _class_report(course, args.assignment)
     return _summarise(outcomes)
+
+
+def _class_report(course, assignment):
+    """Write the class report of an assignment and print its summary."""
+    from .grader import class_report
+    path, text = class_report.write_with_summary(course, assignment)
+    print(text)
+    return path
+
+
+def cmd_report(args):
+    course = _course(args)
+    course.check_assignment(args.assignment)
+    if not grading.load_outcomes(course, args.assignment):
+        raise CourseError(f"nothing graded for {args.assignment} yet: run autograde first")
+    _class_report(course, args.assignment)
+    return EXIT_OK
+
+
+def cmd_roster(args):
+    from .grader import exports
+    course = _course(args)
+    result = exports.import_roster(course, args.file)
+    for line in result.errors:
+        print(safe_text(line, 2000))
+    if result.errors:
+        print("Nothing imported: fix these lines and run roster again.")
+        return EXIT_NOT_GRADED
+    if result.ignored_columns:
+        print(safe_text(f"ignored columns: {', '.join(result.ignored_columns)}", 2000))
+    print(f"Roster: {result.added} student(s) added, {result.updated} updated, "
+          f"{result.unchanged} unchanged")
+    return EXIT_OK
 
 
 def _dask_security(args):
@@ -123,13 +160,17 @@ def cmd_feedback(args):
 
 
 def cmd_grades(args):
+    from .grader import exports
     course = _course(args)
     outcomes = [o for a in course.assignments() for o in grading.load_outcomes(course, a)]
     if not outcomes:
         raise CourseError("nothing has been graded yet: run autograde first")
-    output = Path(args.output)
-    rows = report.write_grades_csv(course, outcomes, output)
-    print(f"Wrote {rows} rows to {output}")
+    graded = sorted({o.assignment for o in outcomes}, key=course.assignments().index)
+    files = exports.write_exports(course, Path(args.output), graded)
+    for kind, path in files.items():
+        print(f"{kind:>10}: {path}")
+    for warning in files.warnings:
+        print(safe_text(f"WARNING: {warning}", 2000))
     return _summarise(outcomes)
 
 
@@ -270,13 +311,35 @@ def parser():
     _jobs_option(p, "written")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("grades", help="write every score to a CSV file",
-                       description="One row per student and notebook, with its score, "
-                                   "maximum and status (graded, not graded and why, "
-                                   "not submitted).")
-    p.add_argument("--output", default="grades.csv", metavar="FILE",
-                   help="CSV file to write (default: grades.csv)")
+    p = sub.add_parser("report", help="write the class report of an assignment",
+                       description="Write reports/ASSIGNMENT.html (one file, readable "
+                                   "offline): score histogram, pass rate and most common "
+                                   "failure of each exercise, students not graded or "
+                                   "flagged, manual grading to do, late submissions, "
+                                   "test versions, grading time and look-alike answers; "
+                                   "print a short summary. autograde ends with it too.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("grades", help="write scores and totals for spreadsheets and the LMS",
+                       description="Write, for every enrolled student (the roster and "
+                                   "everyone graded): notebooks.csv (a row per student and "
+                                   "notebook, with status), totals.csv (per assignment and "
+                                   "overall, late penalties applied; a student who submitted "
+                                   "nothing shows as missing), canvas.csv (Canvas's gradebook "
+                                   "import) and lms.csv (id column set by c.Exports.id_column).")
+    p.add_argument("--output", default="grades", metavar="DIR",
+                   help="folder to write (default: grades)")
     p.set_defaults(func=cmd_grades)
+
+    p = sub.add_parser("roster", help="import the enrolled students from a CSV file",
+                       description="Read a CSV roster (a header row; an id column, and "
+                                   "optionally first_name, last_name, email, lms_id) into "
+                                   "nbgrader's student table, so that exports list every "
+                                   "enrolled student. A bad line is skipped with its line "
+                                   "number; the exit status is then 1.")
+    p.add_argument("file", metavar="ROSTER_CSV")
+    p.set_defaults(func=cmd_roster)
 
     p = sub.add_parser("migrate-gradebook", help="copy the gradebook into an empty database",
                        description="Copy every row of the course's gradebook (by default "
@@ -324,7 +387,8 @@ def parser():
     p = sub.add_parser("demo", help="release, grade a synthetic class, report",
                        description="Release every assignment, build a synthetic class "
                                    "in a scratch folder, autograde it with nbgrader, and "
-                                   "print the score tables, grades.csv and feedback paths. "
+                                   "print the score tables, the class reports, grades/ "
+                                   "and feedback paths. "
                                    "Grading the solutions and the untouched release "
                                    "checks the release as validation would.")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",

@@ -10,9 +10,17 @@ never committed) from the kit's own material:
 - in the first assignment only, handing in just its first notebook:
   ``broken`` a notebook that is no longer valid JSON, ``tamperer`` no answers
   but ``np.allclose`` made to agree with anything, ``crasher`` right answers
-  but one cell that kills the kernel.
+  but one cell that kills the kernel, and ``copier-a`` and ``copier-b``, who
+  share one unusual answer, the second with its names changed (the class
+  report finds them);
+- ``nora`` is on the roster and submits nothing (she shows as missing).
+
+The first assignment has a due date: ``mistake-1`` submits two days late
+(a penalty of 10 % per started day), ``mistake-2`` late too but within an
+extension.
 """
 import copy
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -22,7 +30,19 @@ from . import grading
 from .grader import report
 from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
 from .selftest import reference_problems
-from .submissions import synthetic_class, write_submission
+from .submissions import copying_pair, synthetic_class, write_submission
+
+#: The demo course's deadlines (its nbgrader_config.py), for its first assignment.
+DEADLINES = """
+c.Deadlines.due = {{"{a}": "2026-10-16 23:59"}}
+c.Deadlines.extensions = {{"{a}": {{"mistake-2": "2026-10-20 23:59"}}}}
+c.Deadlines.grace_minutes = 10
+c.Deadlines.penalty_per_day = 0.1
+"""
+
+#: When the demo class submitted its first assignment (UTC); everyone else the day before.
+LATE = {"mistake-1": "2026-10-18T20:00:00+00:00", "mistake-2": "2026-10-19T09:00:00+00:00"}
+ON_TIME = "2026-10-15T18:00:00+00:00"
 
 #: A blank notebook that tries to pass anyway: numpy's comparison made to agree
 #: with anything, and every later cell (test cells included) turned into `pass`.
@@ -64,7 +84,28 @@ def class_for(course, assignment, mistake_students=2, alternative_students=0,
     cell = _first_answer(crasher)
     cell.source = cell.source + CRASH
     klass["crasher"] = {first: crasher}
+    klass.update(copying_pair(course, assignment))      # one answer, shared and renamed
     return klass
+
+
+def _roster(course, students):
+    """A roster CSV of the demo class (names and LMS ids made up), plus ``nora``."""
+    lines = ["id,first_name,last_name,email,lms_id"]
+    for number, student in enumerate(sorted(set(students) | {"nora"}), 1):
+        first = student.split("-")[0].capitalize()
+        lines.append(f"{student},{first},Demo-{number},{student}@example.org,{70000 + number}")
+    path = course.root / "roster.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _deadlines(course, assignment, students):
+    """Give the demo's first assignment a due date, and record when each submitted."""
+    from .grader import deadlines
+    with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as handle:
+        handle.write(DEADLINES.format(a=assignment))
+    times = {s: dt.datetime.fromisoformat(LATE.get(s, ON_TIME)) for s in students}
+    deadlines.record_times(course, assignment, times, deadlines.INSTRUCTOR)
 
 
 def run(folder=None, assignments=None, mistake_students=2, alternative_students=0,
@@ -97,13 +138,20 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     folder = Path(folder) if folder else KIT_ROOT / "build" / "demo"
     stage(f"2. Building a synthetic class in {folder}")
     course = make_scratch_course(kit, folder)
+    everyone = set()
     for a in assignments:
         grading.release(course, a, validate=False, progress=lambda *_: None)
         klass = class_for(course, a, mistake_students, alternative_students,
                           special_students=(a == assignments[0]))
         for student, notebooks in klass.items():
             write_submission(course, student, a, notebooks)
+        if a == assignments[0]:
+            _deadlines(course, a, klass)
+        everyone |= set(klass)
         progress(f"  {a}: {len(klass)} students ({', '.join(klass)})")
+    from .grader import exports
+    roster = exports.import_roster(course, _roster(course, everyone))
+    progress(f"  roster: {roster.added} students (nora submits nothing)")
     stage_done()
 
     stage("3. Autograding (the longest stage: one notebook per core at a time)")
@@ -128,15 +176,26 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
                                    jobs=grading.default_jobs(), progress=lambda *_: None)
         progress(f"  {a}: feedback for {len(folders)} students "
                  f"({grading.duration(time.monotonic() - begun)})")
-    csv_path = course.root / "grades.csv"
-    report.write_grades_csv(course, outcomes, csv_path)
+    grades = exports.write_exports(course, course.root / "grades", assignments)
     stage_done()
 
     progress("")
     for a in assignments:
         progress(report.score_table(course, a, [o for o in outcomes if o.assignment == a]))
         progress("")
-    progress(f"Grades:        {csv_path}")
+    stage("6. The class reports")
+    from .grader import class_report
+    reports = []
+    for a in assignments:
+        path, text = class_report.write_with_summary(course, a)
+        reports.append(path)
+        progress(text)
+        progress("")
+    stage_done()
+    progress("")
+    progress(f"Reports:       {', '.join(str(p) for p in reports)}")
+    names = ", ".join(p.name for p in grades.values())
+    progress(f"Grades:        {grades['totals'].parent}/ ({names})")
     progress(f"Feedback:      {course.feedback}/<student>/<assignment>/*.html")
     progress(f"Autograded:    {course.autograded}/<student>/<assignment>/")
     progress(f"Gradebook:     {course.gradebook}")

@@ -243,6 +243,7 @@ class Outcome:
     message: str = ""                # why it was not graded, or a warning
     problems: dict = field(default_factory=dict)   # notebook -> why not graded
     missing: list = field(default_factory=list)    # notebooks not submitted
+    seconds: float = 0.0             # time its notebooks took to grade (this run)
 
     @property
     def graded(self):
@@ -288,7 +289,7 @@ class Plan:
     missing: list = field(default_factory=list)
     refused: dict = field(default_factory=dict)
     files: list = field(default_factory=list)       # (relative path, bytes) of other files
-    timestamp: str = ""
+    lateness: object = None         # deadlines.Lateness, from the course's record
     results: dict = field(default_factory=dict)     # notebook -> True, or why not graded
     seconds: float = 0.0                            # its notebooks' grading time
 
@@ -355,8 +356,6 @@ def plan_submission(course, assignment, student, masters, config, regrade=False)
                 plan.missing = [m for m in plan.missing if f"{m}.ipynb" != path]
         plan.files = [(name, data) for name, data in _read_files(copy)
                       if not name.endswith(".ipynb")]
-        stamp = Path(copy) / "timestamp.txt"
-        plan.timestamp = stamp.read_text(errors="replace").strip()[:64] if stamp.is_file() else ""
         sandboxed = os.environ.get("NN_KIT_SANDBOX", "on") != "off"
         for name in gradable:
             text = (Path(copy) / f"{name}.ipynb").read_text(encoding="utf-8")
@@ -419,19 +418,13 @@ def check_result(task, result):
     return ""
 
 
-def _open_submission(gb, assignment, plan):
-    """Create or update the student and the submission rows (before any score)."""
+def _open_submission(gb, assignment, plan, due):
+    """Create or update the student and the submission rows (before any score),
+    with the submission's time from the course's record (see deadlines)."""
     from nbgrader.api import MissingEntry
-    from nbgrader.utils import parse_utc
+    from .grader.deadlines import stamp_submission
     gb.update_or_create_student(plan.student)
-    try:
-        timestamp = parse_utc(plan.timestamp) if plan.timestamp else None
-    except Exception:  # noqa: BLE001 - an odd timestamp.txt counts as none
-        timestamp = None
-    if timestamp:
-        gb.update_or_create_submission(assignment, plan.student, timestamp=timestamp)
-    else:
-        gb.update_or_create_submission(assignment, plan.student)
+    stamp_submission(gb, assignment, plan.student, plan.lateness, due)
     for name in plan.missing:                  # as nbgrader: not submitted scores 0
         try:
             nb = gb.find_submission_notebook(name, assignment, plan.student)
@@ -443,9 +436,8 @@ def _open_submission(gb, assignment, plan):
     gb.db.commit()
 
 
-def _store(gb, course, task, result, db_url):
+def _store(gb, course, task, result):
     """Write one checked result: scores and comments, then the graded notebook."""
-    from nbgrader.preprocessors import AssignLatePenalties
     assignment = task.assignment
     for name, score in result.scores.items():
         grade = gb.find_grade(name, task.notebook, assignment, task.student)
@@ -459,9 +451,6 @@ def _store(gb, course, task, result, db_url):
     record["changed"] = list(result.changed)
     record["submission_notebook"] = gb.find_submission_notebook(
         task.notebook, assignment, task.student).id
-    AssignLatePenalties(config=task.config).preprocess(nb, {"nbgrader": {
-        "student": task.student, "assignment": assignment, "notebook": task.notebook,
-        "db_url": db_url}})
     folder = course.autograded / task.student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{task.notebook}.ipynb"
@@ -495,6 +484,9 @@ def _finish(course, assignment, plan):
     problems = dict(plan.problems, **failed)
     if failed:
         forget_scores(course, assignment, plan.student, list(failed))
+    if graded:
+        from .grader.deadlines import apply_penalty
+        apply_penalty(course, assignment, plan.student, plan.lateness)
     if not graded:
         reason = "; ".join(problems.values()) or "nothing could be graded"
         return Outcome(plan.student, assignment, FAILED, reason, problems, plan.missing)
@@ -505,6 +497,8 @@ def _finish(course, assignment, plan):
     notes += changed_cell_notes(course, assignment, plan.student)
     if plan.missing:
         notes.append(f"not submitted (scored 0): {_names(plan.missing)}")
+    if plan.lateness is not None and plan.lateness.late:
+        notes.append(plan.lateness.describe())
     return Outcome(plan.student, assignment, GRADED, "; ".join(notes), problems, plan.missing)
 
 
@@ -572,7 +566,7 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
     notebook that cannot be graded is reported and left out; the student's
     other notebooks are still graded, and so is everyone else.
     """
-    from .grader import executors, unit
+    from .grader import deadlines, executors, unit
     from .grader.gradebook import open_gradebook
     course.check_assignment(assignment)
     if not (course.release / assignment).is_dir():
@@ -588,9 +582,12 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
         if unknown:
             raise CourseError(f"no submission of {assignment} from "
                               f"{', '.join(unknown)} in {course.submitted}")
-    config, db_url = course.config(), course.db_url
+    config = course.config()
+    book, times = deadlines.deadlines_of(course), deadlines.read_times(course)
+    due = book.due_date(assignment)[0]
     from nbgrader.api import MissingEntry
     with open_gradebook(course) as gb:
+        gb.update_or_create_assignment(assignment, duedate=deadlines.naive_utc(due))
         try:
             masters = {name: unit.MasterNotebook.from_gradebook(gb, name, assignment)
                        for name in course.notebooks(assignment)}
@@ -599,10 +596,12 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
                               "run release first") from None
     plans = {s: plan_submission(course, assignment, s, masters, config, regrade)
              for s in students}
+    for plan in plans.values():
+        plan.lateness = deadlines.lateness(book, times, assignment, plan.student)
     with open_gradebook(course) as gb:
         for plan in plans.values():
             if plan.outcome is None:
-                _open_submission(gb, assignment, plan)
+                _open_submission(gb, assignment, plan, due)
                 _copy_other_files(course, assignment, plan)
                 for name in plan.missing:   # scored 0 above: no graded copy of old work
                     (course.autograded / plan.student / assignment / f"{name}.ipynb").unlink(
@@ -618,6 +617,7 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
 
     def report(plan):
         outcome = plan.outcome or _finish(course, assignment, plan)
+        outcome.seconds = plan.seconds
         outcomes[plan.student] = outcome
         seconds = plan.seconds if plan.tasks else None
         line = (f"  [{len(outcomes)}/{len(students)}] {intake.safe_text(plan.student)} / "
@@ -653,7 +653,7 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
                 plan.results[task.notebook] = f"{task.notebook}: not graded: {why}"
             else:
                 try:
-                    _store(gb, course, task, result, db_url)
+                    _store(gb, course, task, result)
                     plan.results[task.notebook] = True
                 except Exception as err:  # noqa: BLE001 - this notebook only
                     gb.db.rollback()
@@ -756,7 +756,7 @@ def save_outcomes(course, outcomes):
     for o in outcomes:
         record.setdefault(o.assignment, {})[o.student] = {
             "status": o.status, "message": o.message,
-            "problems": o.problems, "missing": o.missing}
+            "problems": o.problems, "missing": o.missing, "seconds": round(o.seconds, 2)}
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record, indent=1, sort_keys=True))
     temporary.replace(path)
@@ -767,5 +767,5 @@ def load_outcomes(course, assignment):
     path = _status_file(course)
     record = json.loads(path.read_text()).get(assignment, {}) if path.exists() else {}
     return [Outcome(student, assignment, r["status"], r["message"],
-                    r.get("problems", {}), r.get("missing", []))
+                    r.get("problems", {}), r.get("missing", []), r.get("seconds", 0.0))
             for student, r in sorted(record.items())]

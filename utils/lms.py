@@ -23,6 +23,7 @@ import reads member names and sizes before it reads any content, and writes
 nothing but notebooks named like the assignment's
 (:class:`VettedExtractor`, nbgrader's extraction step replaced).
 """
+import datetime as dt
 import io
 import json
 import re
@@ -70,6 +71,7 @@ class Imported:
     notebooks: list = field(default_factory=list)
     refused: str = ""
     ignored: list = field(default_factory=list)
+    submitted: str = ""              # ISO time the platform stamped on the upload ("" unknown)
 
 
 def _check_members(archive, what):
@@ -180,7 +182,7 @@ def _file_reader(path, name):
 
 
 def _open_download(path, opened):
-    """``[(path in the download, reader)]`` of a platform's zip file."""
+    """``[(path in the download, reader, time)]`` of a platform's zip file."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
@@ -191,13 +193,23 @@ def _open_download(path, opened):
         raise CourseError(f"{path} holds {len(members)} files: more than any class uploads")
     if sum(i.file_size for i in members) > MAX_DOWNLOAD_BYTES:
         raise CourseError(f"{path} unpacks to more than {MAX_DOWNLOAD_BYTES} bytes")
-    return [(i.filename, _member_reader(archive, i, i.filename))
+    return [(i.filename, _member_reader(archive, i, i.filename), _zip_time(i))
             for i in members if not i.is_dir()]
 
 
+def _zip_time(info):
+    """The time a zip file's entry carries (naive: in the platform's zone), or None."""
+    try:
+        return dt.datetime(*info.date_time)
+    except (TypeError, ValueError):
+        return None
+
+
 def _uploads(source, opened):
-    """``[(path in the download, reader)]`` of a download: a zip file, or a
-    folder holding the unpacked download and/or zip files of downloads."""
+    """``[(path in the download, reader, time)]`` of a download: a zip file, or a
+    folder holding the unpacked download and/or zip files of downloads.  The
+    time is the one the platform stamped on the file (a zip entry's, naive;
+    an unpacked file's modification time, in UTC)."""
     source = Path(source)
     if not source.is_dir():
         return _open_download(source, opened)
@@ -210,28 +222,37 @@ def _uploads(source, opened):
                 and path.parent == source and not path.is_symlink():
             found.extend(_open_download(path, opened))
         else:
-            found.append((name, _file_reader(path, name)))
+            found.append((name, _file_reader(path, name),
+                          dt.datetime.fromtimestamp(path.lstat().st_mtime, dt.timezone.utc)))
     return found
 
 
-def vet(source, wanted):
+def vet(source, wanted, zone="UTC"):
     """Each student's notebooks in a download, after checking every upload.
 
     ``wanted`` names the assignment's notebooks (without ``.ipynb``).
     Returns ``({student: {notebook: bytes}}, [Imported])``: a refused student
     has no notebooks and says why; files that follow no platform's naming are
-    listed under the student ``"?"``.
+    listed under the student ``"?"``.  Each student's ``submitted`` is the
+    latest time the platform stamped on their files (a zip's naive times are
+    in ``zone``), never a time from inside the student's own upload.
     """
-    opened, per_student, results, accepted = [], {}, {}, {}
+    from zoneinfo import ZoneInfo
+    opened, per_student, results, accepted, stamped = [], {}, {}, {}, {}
     try:
-        for path, reader in _uploads(source, opened):
+        for path, reader, when in _uploads(source, opened):
             owner = _student_of(path)
             if owner is None:
                 results.setdefault("?", Imported("?")).ignored.append(path)
                 continue
             per_student.setdefault(owner[0], []).append((owner[1], reader))
+            if when is not None:
+                when = when if when.tzinfo else when.replace(tzinfo=ZoneInfo(zone))
+                stamped[owner[0]] = max(stamped.get(owner[0], when), when)
         for student, uploads in sorted(per_student.items()):
             outcome = results[student] = Imported(student)
+            if student in stamped:
+                outcome.submitted = stamped[student].astimezone(dt.timezone.utc).isoformat()
             notebooks = {}
             try:
                 for name, reader in uploads:
@@ -300,7 +321,8 @@ class VettedExtractor(ExtractorPlugin):
         if not wanted:
             raise CourseError(f"{app.coursedir.assignment_id} has no released notebooks "
                               f"in {released}: release it first")
-        accepted, results = vet(archive_path, wanted)
+        from .grader.deadlines import Deadlines
+        accepted, results = vet(archive_path, wanted, Deadlines(config=app.config).timezone)
         for student, notebooks in accepted.items():
             folder = Path(extracted_path) / student
             folder.mkdir(parents=True, exist_ok=True)
@@ -348,4 +370,9 @@ def import_zips(course, assignment, source):
         lines = [l for l in (done.stderr + done.stdout).splitlines() if "ERROR" in l or "rror:" in l]
         raise CourseError(f"nbgrader zip_collect could not import {source}: "
                           + (lines[-1].split("] ", 1)[-1] if lines else "no reason given"))
-    return [Imported(**entry) for entry in json.loads(report.read_text())]
+    results = [Imported(**entry) for entry in json.loads(report.read_text())]
+    from .grader import deadlines
+    deadlines.record_times(course, assignment, {
+        r.student: dt.datetime.fromisoformat(r.submitted)
+        for r in results if r.notebooks and r.submitted}, deadlines.LMS)
+    return results

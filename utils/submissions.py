@@ -306,6 +306,44 @@ def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
     return students, planned
 
 
+#: The answer two students of a demo or test class share, the second copy with
+#: every name changed and its layout and comments redone: ``(assignment,
+#: notebook, name of the prepared alternative)``.
+COPIED_ANSWER = ("lab1", "01_single_neuron", "neurons with loops")
+RENAMED = {"L": "rows", "M": "cols", "N": "units", "Z": "out",
+           "total": "acc", "l": "i", "n": "j", "m": "k"}
+
+
+def renamed(code, names):
+    """``code`` with the identifiers in ``names`` replaced, written with other
+    spacing and a comment: what a student who copies an answer might do."""
+    import io
+    import tokenize
+    tokens = []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        text = names.get(token.string, token.string) if token.type == tokenize.NAME \
+            else token.string
+        tokens.append((token.type, text))
+    text = tokenize.untokenize(tokens)
+    return "# my own loops, one output at a time\n" + text.replace(" = ", "=")
+
+
+def copying_pair(course, assignment):
+    """``{"copier-a": {notebook: nb}, "copier-b": {notebook: nb}}``: two students
+    who hand in the same unusual answer (:data:`COPIED_ANSWER`), the second
+    renamed; ``{}`` for an assignment without it."""
+    copied_assignment, notebook, name = COPIED_ANSWER
+    if assignment != copied_assignment or notebook not in course.notebooks(assignment):
+        return {}
+    variant = next(v for v in load_variants(assignment, notebook) if v.name == name)
+    solutions = solution_answers(course.source / assignment / f"{notebook}.ipynb")
+    release = course.release / assignment / f"{notebook}.ipynb"
+    (cell, code), = variant.answers.items()
+    return {"copier-a": {notebook: fill_answers(release, {**solutions, cell: code})},
+            "copier-b": {notebook: fill_answers(release, {**solutions,
+                                                          cell: renamed(code, RENAMED)})}}
+
+
 def stub_class(course, assignment, notebooks=None, kinds=STUB_KINDS):
     """Students who hand in stubs (of the given ``kinds``), one stub per notebook each.
 

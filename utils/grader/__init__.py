@@ -17,6 +17,12 @@ One concern a module, in the order a submission meets them:
 - :mod:`.feedback`  feedback from verdicts and the student's own work;
 - :mod:`.gradebook` the gradebook wherever ``db_url`` points (SQLite,
   PostgreSQL), and moving it;
-- :mod:`.report`    score tables and grades.csv from the gradebook;
+- :mod:`.deadlines` due dates, extensions, late penalties, and when each
+  student submitted (from the course's record, never the submission);
+- :mod:`.report`    scores out of the gradebook: per cell, per notebook, a
+  record per enrolled student, the terminal table;
+- :mod:`.exports`   the roster in, totals and LMS files (Canvas, generic) out;
+- :mod:`.similarity` look-alike answers, for the instructor to judge;
+- :mod:`.class_report` the HTML class report and its terminal summary;
 - :mod:`.reference` the reference answers the tests compare with.
 """

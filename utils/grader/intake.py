@@ -157,3 +157,11 @@ class GuardedAutograde(Autograde):
             getattr(self, "_refused", []).append(message)
             return False
         return super().init_destination(assignment_id, student_id)
+
+    def init_assignment(self, assignment_id, student_id):
+        """nbgrader's, then the submission's time from the course's record:
+        nbgrader took it from the submission's own timestamp.txt, which the
+        student writes."""
+        super().init_assignment(assignment_id, student_id)
+        from .deadlines import stamp_from_record
+        stamp_from_record(self.coursedir, self.config, assignment_id, student_id)

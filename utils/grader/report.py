@@ -1,10 +1,14 @@
-"""Scores out of the gradebook: per cell, per notebook, as a table and as CSV.
+"""Scores out of the gradebook: per cell, per notebook, per student, as a table.
 
 A score is only ever reported next to its status: a notebook that could not
-be graded says so, instead of showing up as a silent 0.
+be graded says so, instead of showing up as a silent 0, and an enrolled
+student who submitted nothing shows as missing.  :class:`StudentRecord` is
+the one form in which a student's result of an assignment leaves this
+module (for the class report and the exports).
 """
-import csv
+import json
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from nbgrader.api import MissingEntry
 
@@ -14,6 +18,7 @@ from .intake import safe_text
 NOT_GRADED = "not graded"
 NOT_SUBMITTED = "not submitted"
 GRADED = "graded"
+MISSING = "missing"                  # enrolled, and nothing of the assignment submitted
 
 
 @contextmanager
@@ -30,24 +35,26 @@ def cell_scores(course, assignment, student, notebook):
         return {g.name: (g.score, g.max_score) for g in nb.grades}
 
 
-def notebook_rows(course, outcome):
+def notebook_rows(course, outcome, gb=None):
     """One row per notebook of an outcome: name, score, max_score, status."""
+    if gb is None:
+        with gradebook(course) as gb:
+            return notebook_rows(course, outcome, gb)
     rows = []
-    with gradebook(course) as gb:
-        for name in course.notebooks(outcome.assignment):
-            try:
-                max_score = gb.find_notebook(name, outcome.assignment).max_score
-            except MissingEntry:
-                max_score = None
-            if name in outcome.problems:
-                rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.problems[name]}"))
-            elif not outcome.graded:
-                rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.message}"))
-            elif name in outcome.missing:
-                rows.append((name, 0.0, max_score, NOT_SUBMITTED))
-            else:
-                nb = gb.find_submission_notebook(name, outcome.assignment, outcome.student)
-                rows.append((name, nb.score, max_score, _graded_status(nb)))
+    for name in course.notebooks(outcome.assignment):
+        try:
+            max_score = gb.find_notebook(name, outcome.assignment).max_score
+        except MissingEntry:
+            max_score = None
+        if name in outcome.problems:
+            rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.problems[name]}"))
+        elif not outcome.graded:
+            rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.message}"))
+        elif name in outcome.missing:
+            rows.append((name, 0.0, max_score, NOT_SUBMITTED))
+        else:
+            nb = gb.find_submission_notebook(name, outcome.assignment, outcome.student)
+            rows.append((name, nb.score, max_score, _graded_status(nb)))
     return rows
 
 
@@ -93,6 +100,132 @@ def score_table(course, assignment, outcomes):
                       "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines])
 
 
+@dataclass
+class NotebookScore:
+    """One student's result of one notebook."""
+    notebook: str
+    score: float = None              # None: not graded
+    max_score: float = None
+    status: str = ""                 # GRADED..., NOT_SUBMITTED, or NOT_GRADED: why
+    by_hand: float = 0.0             # points waiting for a person (formgrader)
+    penalty: float = 0.0             # points taken for a late submission
+    test_version: str = ""           # which version of the tests graded it ("" unknown)
+
+
+@dataclass
+class StudentRecord:
+    """One enrolled student's result of one assignment."""
+    student: str
+    assignment: str
+    state: str                       # GRADED, NOT_GRADED or MISSING
+    message: str = ""                # why not graded, and the grader's remarks
+    notebooks: list = field(default_factory=list)    # NotebookScore, in course order
+    lateness: object = None          # deadlines.Lateness
+    seconds: float = 0.0             # time its notebooks took to grade
+    first_name: str = ""             # from the roster (python -m utils roster)
+    last_name: str = ""
+    email: str = ""
+    lms_id: str = ""
+
+    @property
+    def score(self):
+        """Points before any late penalty."""
+        return sum(n.score or 0.0 for n in self.notebooks)
+
+    @property
+    def max_score(self):
+        return sum(n.max_score or 0.0 for n in self.notebooks)
+
+    @property
+    def penalty(self):
+        return sum(n.penalty for n in self.notebooks)
+
+    @property
+    def final(self):
+        """Points after the late penalty: what goes into the course's gradebook."""
+        return self.score - self.penalty
+
+    @property
+    def by_hand(self):
+        return sum(n.by_hand for n in self.notebooks)
+
+    @property
+    def name(self):
+        """``"Last, First"`` from the roster, or the student id."""
+        return ", ".join(p for p in (self.last_name, self.first_name) if p) or self.student
+
+
+def _test_version(course, assignment, student, notebook):
+    """The test version a graded copy records (``""`` if none can be read)."""
+    path = course.autograded / student / assignment / f"{notebook}.ipynb"
+    try:
+        if path.stat().st_size > 64 * 2**20:
+            return ""
+        record = json.loads(path.read_text(encoding="utf-8"))["metadata"]["nnkit"]
+        version = record.get("test_version", "")
+        return version if isinstance(version, str) else ""
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
+
+
+def current_test_versions(course, assignment):
+    """``{notebook: version}`` of the tests in the gradebook now."""
+    from .unit import MasterNotebook
+    with gradebook(course) as gb:
+        return {name: MasterNotebook.from_gradebook(gb, name, assignment).version
+                for name in course.notebooks(assignment)}
+
+
+def class_records(course, assignment, outcomes=None):
+    """A :class:`StudentRecord` of ``assignment`` for every enrolled student:
+    every student in the gradebook (the roster, and everyone ever graded) and
+    every outcome given (by default the recorded ones), sorted by id."""
+    from .. import grading
+    from . import deadlines
+    outcomes = grading.load_outcomes(course, assignment) if outcomes is None else outcomes
+    by_student = {o.student: o for o in outcomes}
+    book = deadlines.deadlines_of(course)
+    times = deadlines.read_times(course)
+    records = []
+    with gradebook(course) as gb:
+        people = {s.id: s for s in gb.students}
+        maxima = {}
+        for name in course.notebooks(assignment):
+            try:
+                maxima[name] = gb.find_notebook(name, assignment).max_score
+            except MissingEntry:
+                maxima[name] = None
+        for student in sorted(set(people) | set(by_student)):
+            outcome = by_student.get(student)
+            person = people.get(student)
+            record = StudentRecord(student, assignment, MISSING)
+            if person is not None:
+                record.first_name = person.first_name or ""
+                record.last_name = person.last_name or ""
+                record.email = person.email or ""
+                record.lms_id = person.lms_user_id or ""
+            if outcome is None:
+                record.notebooks = [NotebookScore(n, 0.0, maxima[n], NOT_SUBMITTED)
+                                    for n in course.notebooks(assignment)]
+                record.lateness = deadlines.Lateness(*book.due_date(assignment, student))
+                records.append(record)
+                continue
+            record.state = GRADED if outcome.graded else NOT_GRADED
+            record.message = outcome.message
+            record.seconds = getattr(outcome, "seconds", 0.0)
+            record.lateness = deadlines.lateness(book, times, assignment, student)
+            for name, score, max_score, status in notebook_rows(course, outcome, gb):
+                entry = NotebookScore(name, score, max_score, status)
+                if status.startswith(GRADED):
+                    nb = gb.find_submission_notebook(name, assignment, student)
+                    entry.by_hand = sum(g.max_score for g in nb.grades if g.needs_manual_grade)
+                    entry.penalty = nb.late_submission_penalty or 0.0
+                    entry.test_version = _test_version(course, assignment, student, name)
+                record.notebooks.append(entry)
+            records.append(record)
+    return records
+
+
 def spreadsheet_safe(value):
     """A CSV cell a spreadsheet shows as text: a leading = + - @ or control
     character would make it run the cell as a formula."""
@@ -100,19 +233,3 @@ def spreadsheet_safe(value):
     if text and (text[0] in "=+-@" or not text[0].isprintable()):
         return "'" + text
     return text
-
-
-def write_grades_csv(course, outcomes, path):
-    """Write one CSV row per student and notebook; return the number of rows."""
-    count = 0
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "assignment", "notebook", "score", "max_score", "status"])
-        for outcome in outcomes:
-            for name, score, max_score, status in notebook_rows(course, outcome):
-                writer.writerow([spreadsheet_safe(outcome.student), outcome.assignment, name,
-                                 "" if score is None else f"{score:g}",
-                                 "" if max_score is None else f"{max_score:g}",
-                                 spreadsheet_safe(status)])
-                count += 1
-    return count

@@ -3,8 +3,8 @@
 Every graded function and method is listed in the ``STUBS`` of its notebook's
 variant file with the grade cells that test it.  The synthetic class (see
 ``conftest.py``) holds one student per stub: the solutions with that one
-function wrapped so that it returns zeros or its output transposed, shapes
-and types unchanged (``selftest --stubs`` adds all ones and doubled outputs).
+function wrapped so that it returns zeros, shapes and types unchanged
+(``selftest --stubs`` adds all ones, transposed and doubled outputs).
 Each listed cell must score 0.
 """
 import numpy as np
@@ -26,7 +26,7 @@ def test_every_graded_function_has_stubs(graded, assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_stub_earns_a_point(graded, assignment):
-    """Zeros and transposed stubs score 0 in every cell that tests them."""
+    """Zeros stubs score 0 in every cell that tests them."""
     planned = graded.stubs[assignment]
     assert planned, f"{assignment} has no stubs to grade"
     problems = stub_problems(graded.course, assignment, planned)

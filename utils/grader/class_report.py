@@ -282,15 +282,9 @@ def _percent(share):
 
 def _duration(seconds):
     """``"2 days 3 h"``, ``"5 h 10 min"``, ``"12 min"``, ``"40 s"``."""
+    from .deadlines import span
     seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return f"{seconds} s" if seconds < 60 else span(seconds)
 
 
 def _when(moment):

@@ -582,7 +582,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .none { color: #5a6672; font-style: italic; }
 details { margin: .5rem 0; }
 summary { cursor: pointer; font-weight: 600; }
-.side { display: grid; grid-template-columns: 1fr 1fr; gap: .8rem; }
+.side { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: .8rem; }
 .side p { margin: 0; font-weight: 600; }
 pre { background: #f4f6f8; border: 1px solid #d5dde6; padding: .5rem; overflow-x: auto;
       font-size: 13px; white-space: pre; max-height: 30rem; }

@@ -341,8 +341,8 @@ def parser():
                        description="Read a CSV roster (a header row; an id column, and "
                                    "optionally first_name, last_name, email, lms_id) into "
                                    "nbgrader's student table, so that exports list every "
-                                   "enrolled student. A bad line is skipped with its line "
-                                   "number; the exit status is then 1.")
+                                   "enrolled student. A bad line is named by its number, "
+                                   "and then nothing is imported (exit status 1).")
     p.add_argument("file", metavar="ROSTER_CSV")
     p.set_defaults(func=cmd_roster)
 

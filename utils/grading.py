@@ -583,7 +583,7 @@ def autograde(course, assignment, students=None, jobs=1, progress=print, schedul
             raise CourseError(f"no submission of {assignment} from "
                               f"{', '.join(unknown)} in {course.submitted}")
     config = course.config()
-    book, times = deadlines.deadlines_of(course), deadlines.read_times(course)
+    book, times = deadlines.deadlines_of(course, config), deadlines.read_times(course)
     due = book.due_date(assignment)[0]
     from nbgrader.api import MissingEntry
     with open_gradebook(course) as gb:

@@ -124,9 +124,10 @@ class Deadlines(Configurable):
             self.due_date(assignment)
 
 
-def deadlines_of(course):
-    """The course's :class:`Deadlines`, read from its ``nbgrader_config.py`` and checked."""
-    book = Deadlines(config=course.config())
+def deadlines_of(course, config=None):
+    """The course's :class:`Deadlines`, read from its ``nbgrader_config.py``
+    (or the ``config`` already loaded from it) and checked."""
+    book = Deadlines(config=course.config() if config is None else config)
     book.check(course.assignments())
     return book
 

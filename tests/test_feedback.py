@@ -45,9 +45,14 @@ def test_hidden_failure_says_in_words_what_went_wrong():
     assert "hidden check failed (f(x))" in text and "sign is flipped" in text
 
 
-def test_visible_failure_keeps_its_message():
+def test_visible_failure_keeps_its_message_but_not_the_value_it_got():
+    """The value came from the student's kernel (it may carry what a hidden test
+    passed earlier): the feedback keeps the check's words and the expected value
+    written in the test, the student sees the rest by running the cell."""
     err = _failure("f(1)", 3.0, 2.0)
-    assert feedback(err, hidden=False) == str(err)
+    assert feedback(err, hidden=False, source=SOURCE, line=2) == \
+        "f(1) should be 2, but it is another number."
+    assert "3" not in feedback(err, hidden=False)
 
 
 def test_diagnose_names_scale_and_offset():

@@ -34,7 +34,7 @@ class IntakeError(Exception):
 
 def safe_text(text, limit=300):
     """``text`` without control characters, for a terminal or a report."""
-    return "".join(c if c.isprintable() else "?" for c in str(text))[:limit]
+    return "".join(c if c.isprintable() else "?" for c in str(text)[:limit])
 
 
 def check_name(kind, name):

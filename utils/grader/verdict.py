@@ -15,6 +15,7 @@ import ast
 import builtins
 import contextlib
 import io
+import re
 import traceback
 import types
 from dataclasses import dataclass
@@ -186,7 +187,7 @@ def run_test(source, session, label="test"):
     tree = ast.fix_missing_locations(_MarkSources(source).visit(tree))
     space = _namespace(session)
     printed = io.StringIO()
-    session.own_output = printed
+    session.own_output = None          # what the kernel prints while names are looked up is dropped
     try:
         wanted = sorted(names.read - names.bound - set(space) - set(dir(builtins)))
         for name in wanted:
@@ -196,6 +197,7 @@ def run_test(source, session, label="test"):
                 pass                       # used, it fails as a clear NameError
         if "np.random." in source:
             session.adopt_random_state()     # the test continues the notebook's stream
+        session.own_output = printed
         with contextlib.redirect_stdout(printed):
             exec(compile(tree, filename, "exec"), space)  # noqa: S102 - the instructor's test
         return Verdict(True, printed.getvalue())
@@ -215,24 +217,27 @@ def run_test(source, session, label="test"):
                        "This test could not run (a problem of the test, not of your code); "
                        "your instructor will look at it.", flag=why)
     except remote.BadAnswer as err:
-        return Verdict(False, printed.getvalue(), f"unreadable answer: {err}",
+        return Verdict(False, printed.getvalue(), instructor_text(f"unreadable answer: {err}"),
                        "Your code returned something the grader cannot read (not an "
-                       f"array of numbers, a number, a string or a list of them): {err}.")
+                       "array of numbers, a number, a string or a list of them).")
     except Exception as err:  # noqa: BLE001 - every failure of a test is its verdict
-        line = _failing_line(err, filename)
-        hidden = line in hidden_lines(source)
-        message = f"{type(err).__name__}: {err}"
-        return Verdict(False, printed.getvalue(), message, feedback(err, hidden), hidden)
+        lines = _test_lines(err, filename)
+        line = lines[-1] if lines else None
+        # A check of the hidden region, or one it reached through a function of
+        # the cell, is a hidden check.
+        hidden = bool(set(lines) & hidden_lines(source))
+        message = instructor_text(f"{type(err).__name__}: {err}")
+        return Verdict(False, printed.getvalue(), message,
+                       feedback(err, hidden, source=source, line=line), hidden)
     finally:
         session.quiet = False
+        session.own_output = None
 
 
-def _failing_line(err, filename):
-    line = None
-    for frame, number in traceback.walk_tb(err.__traceback__):
-        if frame.f_code.co_filename == filename:
-            line = number
-    return line
+def _test_lines(err, filename):
+    """The lines of the test cell on the way to ``err``, outermost first."""
+    return [number for frame, number in traceback.walk_tb(err.__traceback__)
+            if frame.f_code.co_filename == filename]
 
 
 # -- what the student reads ---------------------------------------------------
@@ -255,6 +260,23 @@ def _subject(name):
         if cut in text:
             text = text.split(cut, 1)[0]
     return text.strip()[:80]
+
+
+#: A number written in a test's text (not a digit inside a name such as W1).
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+
+
+def _hidden_subject(name):
+    """What a hidden check checked, without the numbers of its inputs:
+    'relu(-3.0)' -> 'relu(…)', 'Neuron(4, rng=7).forward(x)' -> 'Neuron(…, rng=…).forward(x)'."""
+    return _NUMBER.sub("…", _subject(name))
+
+
+def instructor_text(text, limit=500):
+    """``text`` for the instructor's graded copy: no control characters but
+    line breaks, and at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in str(text))
+    return text if len(text) <= limit else text[:limit] + " …"
 
 
 def diagnose(got, expected):
@@ -285,44 +307,200 @@ def diagnose(got, expected):
     return "some values are right and others are not: check the edge cases"
 
 
-def feedback(err, hidden):
+def _from_student(err):
+    """Whether ``err`` is what student code raised in the kernel."""
+    return getattr(err, "from_student", False) is True or isinstance(err, remote.StudentError)
+
+
+def _error_name(err):
+    """The name of the error behind ``err`` if it is one of Python's own
+    (:data:`remote.SAFE_ERRORS`), else ``None``: a class student code made is
+    never named, whatever it is called."""
+    if isinstance(err, checks.CheckFailed):
+        name = err.got if err.kind == "raised" else None
+        return name if isinstance(name, str) and name in remote.SAFE_ERRORS else None
+    name = type(err).__name__
+    return name if remote.SAFE_ERRORS.get(name) is type(err) else None
+
+
+def _raised(err, who="your code"):
+    name = _error_name(err)
+    return f"{who} raised {name}" if name else f"{who} raised an error"
+
+
+def _tree(source):
+    try:
+        return ast.parse(source or "")
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _spanning(tree, line, kinds):
+    """The nodes of ``kinds`` whose lines include ``line``, innermost first."""
+    if tree is None or line is None:
+        return []
+    found = [node for node in ast.walk(tree) if isinstance(node, kinds)
+             and node.lineno <= line <= (node.end_lineno or node.lineno)]
+    return sorted(found, key=lambda node: ((node.end_lineno or node.lineno) - node.lineno,
+                                           -node.col_offset))
+
+
+#: Checks whose third argument is the expected value (or shape).
+_EXPECTING = {"check_shape": "expected_shape", "check_array": "shape",
+              "check_close": "expected", "check_equal": "expected"}
+#: NumPy calls that make an array of literals: np.array([[1, 2]]), np.zeros(3).
+_MAKERS = {"array", "asarray", "zeros", "ones", "full", "arange", "eye"}
+
+
+def _called(node):
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else \
+        func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _literal(node):
+    """Whether ``node`` is a value written out in the test (``(2, 4)``, ``0.5``,
+    ``[[1.0, 2.0]]``, ``np.zeros(3)``), not one computed from anything."""
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np"
+            and node.func.attr in _MAKERS
+            and all(_literal(a) for a in node.args)
+            and all(k.arg and _literal(k.value) for k in node.keywords))
+
+
+def _expected_written_out(source, line):
+    """Whether every check called on the failing line is given its expected value
+    as a literal of the test: only then may the feedback repeat it (an expected
+    value computed from the student's objects would carry their values)."""
+    calls = [c for c in _spanning(_tree(source), line, ast.Call) if _called(c) in _EXPECTING]
+    if not calls:
+        return False
+    for node in calls:
+        keyword = _EXPECTING[_called(node)]
+        given = node.args[2] if len(node.args) > 2 else next(
+            (k.value for k in node.keywords if k.arg == keyword), None)
+        if given is not None and not _literal(given):
+            return False
+    return True
+
+
+def _written(node):
+    """The text of a message written in the test: a string as it is, an
+    f-string with each ``{...}`` as '…'; ``None`` for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value if isinstance(part, ast.Constant) else "…"
+                       for part in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _written(node.left), _written(node.right)
+        if left is not None or right is not None:
+            return (left if left is not None else "…") + (right if right is not None else "…")
+    return None
+
+
+def _said_in_source(err, source, line):
+    """What the failing ``assert`` or ``raise`` of the test says, from its
+    source: the values it would put in its message left out.  ``None`` when
+    the error did not come from such a statement."""
+    statements = _spanning(_tree(source), line, (ast.Assert, ast.Raise))
+    if not statements:
+        return None
+    node = statements[0]
+    if isinstance(node, ast.Assert):
+        if not isinstance(err, AssertionError):
+            return None
+        message = node.msg
+    else:
+        made = node.exc
+        called = _called(made) if isinstance(made, ast.Call) else \
+            made.id if isinstance(made, ast.Name) else None
+        if called != type(err).__name__:
+            return None
+        message = made.args[0] if isinstance(made, ast.Call) and made.args else None
+    text = _written(message) if message is not None else None
+    return text.strip()[:1000] if text and text.strip() else "A check failed."
+
+
+def _undefined_name(err, source):
+    """The name a ``NameError`` of the test's own code is about, if the visible
+    test uses it; else ``None``."""
+    name = getattr(err, "name", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        return None
+    return name if re.search(rf"(?<![\w.]){re.escape(name)}\b", visible_source(source or "")) \
+        else None
+
+
+def _visible_feedback(err, source, line):
+    if _from_student(err):
+        return f"{_raised(err, 'Your code')}: run this test in your notebook to see the message."
+    if isinstance(err, checks.CheckFailed) and err.public is not None:
+        if err.bare != err.public and not _expected_written_out(source, line):
+            return err.bare
+        return err.public
+    said = _said_in_source(err, source, line)
+    if said is not None:
+        return said
+    if isinstance(err, NameError):
+        name = _undefined_name(err, source)
+        if name:
+            return (f"The test uses `{name}`, which your notebook does not define: "
+                    "write it, or run the cell that defines it.")
+        return "A name the test uses is not defined in your notebook."
+    if isinstance(err, AssertionError):
+        return "A check failed: run this test in your notebook to see why."
+    return (f"The test stopped with {_error_name(err) or 'an error'}: run this test in "
+            "your notebook to see why.")
+
+
+def _hidden_feedback(err):
+    kind = err.kind if isinstance(err, checks.CheckFailed) else None
+    subject = _hidden_subject(err.subject or "") if kind else ""
+    clue = ""
+    if _from_student(err) or kind == "raised":
+        what = _raised(err)
+    elif isinstance(err, NameError):
+        what = "a name the test uses is not defined"
+    elif kind in _KIND_WORDS:
+        what = _KIND_WORDS[kind]
+        try:
+            if kind == "values":
+                clue = diagnose(err.got, err.expected)
+            elif kind == "shape" and err.got is not None:
+                clue = checks._shape_hint(tuple(err.got), tuple(err.expected)) or ""
+        except Exception:  # noqa: BLE001 - a clue is a help, never a reason to fail
+            clue = ""
+        clue = clue[:1].lower() + clue[1:].rstrip(".")
+    elif isinstance(err, AssertionError):
+        what = ""
+    else:
+        what = "the test could not work with what your code gave it"
+    about = f" ({subject})" if subject else ""
+    said = (f"A hidden check failed{about}" + (f": {what}" if what else "")
+            + (f"; {clue}" if clue else ""))
+    return (said + ("" if said.endswith("?") else ".")
+            + " It used inputs you have not seen: try your code on other shapes and "
+              "values, as the exercise describes.")
+
+
+def feedback(err, hidden, source=None, line=None):
     """What the student's feedback says about a failed check.
 
-    A visible check keeps its message, except what the student's own code
-    raised (that text came from the kernel).  A hidden check says in words
-    what went wrong, never its inputs, source or expected values.
+    Nothing that student code produced is repeated: no value, repr, shape,
+    name or message from the kernel.  A visible check says what it says in
+    the student's notebook without those (:attr:`CheckFailed.public`; a
+    test's own ``assert`` or ``raise`` from its ``source`` at ``line``, with
+    the values of an f-string left out); the student sees the rest by
+    running the cell.  A hidden check says in words what went wrong, never
+    its inputs, source or expected values.
     """
-    kind = getattr(err, "kind", None) if isinstance(err, checks.CheckFailed) else None
-    subject = _subject(getattr(err, "subject", "") or "")
-    if kind == "raised":
-        said = f"{subject} raised {err.got}" if subject else f"your code raised {err.got}"
-        return said + (" on a hidden test's inputs." if hidden else
-                       ": run this test in your notebook to see the message.")
-    if not hidden:
-        if isinstance(err, AssertionError) and kind is not None:
-            return str(err)
-        if isinstance(err, AssertionError):
-            return str(err).splitlines()[0] if str(err) else "A check failed."
-        if isinstance(err, remote.StudentError):
-            return (f"your code raised {str(err).split(':')[0]}: run this test in your "
-                    "notebook to see the message.")
-        if getattr(err, "from_student", False):
-            return (f"your code raised {type(err).__name__}: run this test in your "
-                    "notebook to see the message.")
-        return f"The test stopped with {type(err).__name__}: {err}"
-    what = _KIND_WORDS.get(kind, "a hidden check failed")
-    if isinstance(err, NameError):
-        what = f"a name the test uses is not defined ({err})"
-    elif getattr(err, "from_student", False) or isinstance(err, remote.StudentError):
-        what = "your code raised an error"
-    clue = diagnose(err.got, err.expected) if kind == "values" else ""
-    if kind == "shape" and err.got is not None:
-        got, want = tuple(err.got), tuple(err.expected)
-        clue = checks._shape_hint(got, want) or ""
-    about = f" ({subject})" if subject else ""
-    return (f"A hidden check failed{about}: {what}" + (f"; {clue}" if clue else "")
-            + ". It used inputs you have not seen: try your code on other shapes and "
-              "values, as the exercise describes.")
+    return _hidden_feedback(err) if hidden else _visible_feedback(err, source, line)
 
 
 def outputs(verdict):
@@ -331,6 +509,7 @@ def outputs(verdict):
     if verdict.printed:
         found.append(new_output("stream", name="stdout", text=verdict.printed))
     if not verdict.passed:
-        found.append(new_output("error", ename=FAILED, evalue=verdict.message,
-                                traceback=[f"{FAILED}: {verdict.message}"]))
+        message = instructor_text(verdict.message)
+        found.append(new_output("error", ename=FAILED, evalue=message,
+                                traceback=[f"{FAILED}: {message}"]))
     return found

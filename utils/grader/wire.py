@@ -23,8 +23,10 @@ side alone understands (shipped code, random generators, shared objects);
 see :mod:`utils.grader.agent`.
 """
 import base64
+import codecs
 import json
 import math
+import re
 
 import numpy as np
 
@@ -37,6 +39,15 @@ MAX_ITEMS = 200_000
 #: Largest string and largest integer (in decimal digits) inside an answer.
 MAX_STRING = 2 ** 20
 MAX_DIGITS = 400
+#: Before JSON text is parsed: most tokens that can start a value (``,``, ``:``,
+#: ``[`` and ``{`` outside strings; an item of :func:`from_plain` takes at most
+#: four, as a tuple's ``{"T":[``), and deepest bracket nesting (a level of
+#: :func:`from_plain` takes at most three, as a dict's ``{"D":[[``, and the
+#: reply around the answer and an array's handle a few more).  Parsing text
+#: that passes makes at most one object per token, so it cannot be made to
+#: hold millions of tiny objects.
+MAX_JSON_ITEMS = 4 * MAX_ITEMS
+MAX_JSON_DEPTH = 3 * (MAX_DEPTH + 1) + 8
 
 #: dtypes that may cross: booleans and numbers, little-endian.
 DTYPES = frozenset(["|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8",
@@ -45,6 +56,62 @@ DTYPES = frozenset(["|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8
 
 class WireError(ValueError):
     """An answer that is not plain data of the allowed form and size."""
+
+
+class WritesBack(np.ndarray):
+    """An array whose values came across the boundary, and whose changes in
+    place (``a[...] = 1.0``, ``a -= step``, through a view too) go back to
+    where it came from: :meth:`_write_back` of the array that crossed (the
+    root) says how.  Results of arithmetic and copies are plain arrays.
+
+    Both sides use it: the grader for arrays the kernel answered with
+    (:class:`utils.grader.remote.KernelArray`), the kernel for arrays the
+    grader's stand-ins answered with (:class:`utils.grader.agent.LentArray`).
+    """
+
+    _origin = None      # where the root came from; None for every other array
+    _root = None        # the array that crossed, for views of it
+
+    @classmethod
+    def crossed(cls, values, origin):
+        array = values.view(cls)
+        array._origin, array._root = origin, array
+        return array
+
+    def __array_finalize__(self, obj):
+        root = getattr(obj, "_root", None)
+        self._origin = None
+        self._root = root if root is not None and np.may_share_memory(self, root) else None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(x) if isinstance(x, WritesBack) else x for x in inputs]
+        outs = kwargs.get("out") or ()
+        if outs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, WritesBack) else o
+                                  for o in outs)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        for out in outs:
+            if isinstance(out, WritesBack):
+                out._changed()
+        if outs and len(outs) == 1 and isinstance(outs[0], WritesBack):
+            return outs[0]
+        return result
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._changed()
+
+    def fill(self, value):
+        super().fill(value)
+        self._changed()
+
+    def _changed(self):
+        root = self._root
+        if root is not None and root._origin is not None:
+            root._write_back()
+
+    def _write_back(self):
+        raise NotImplementedError
 
 
 def _dtype_text(dtype):
@@ -178,11 +245,120 @@ def loads(text, tagged=None):
     """Decode JSON text strictly (see :func:`from_plain`)."""
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise WireError("the answer is missing or too large")
+    return from_plain(parse_json(text), tagged)
+
+
+# -- reading what the kernel sends: every byte of it chosen by student code ----
+
+#: A JSON string (the closing quote in group 2: missing when the text ends
+#: first), an opening bracket, a closing one, a separator.  Possessive, so a
+#: string is read once whatever follows.
+_TOKENS = {str: re.compile(r'(")(?:[^"\\]++|\\.)*+(")?|([\[{])|([\]}])|([,:])', re.S)}
+_TOKENS[bytes] = re.compile(_TOKENS[str].pattern.encode("ascii"), re.S)
+_STRINGS = {str: re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.S)}
+_STRINGS[bytes] = re.compile(_STRINGS[str].pattern.encode("ascii"), re.S)
+_MARKS = {str: ("[", "{", ",", ":", '"'), bytes: (b"[", b"{", b",", b":", b'"')}
+_FEW_STRINGS = 1000
+
+
+def check_json(text, max_items=MAX_JSON_ITEMS, max_depth=MAX_JSON_DEPTH):
+    """Refuse JSON text (``str`` or ``bytes``) with more than ``max_items``
+    value-starting tokens or brackets nested deeper than ``max_depth``.
+
+    A few linear passes, building nothing that grows with the text: brackets
+    and separators inside strings do not count.  Whether the text is JSON at
+    all is left to the parser.
+    """
+    if not isinstance(text, (str, bytes)):
+        raise WireError("the answer is not text")
+    marks = _MARKS[type(text)]
+    opening = text.count(marks[0]) + text.count(marks[1])
+    items = opening + text.count(marks[2]) + text.count(marks[3])
+    if items <= max_items and opening <= max_depth:
+        return                      # counted strings included, nothing can be over
+    if text.count(marks[4]) <= 2 * _FEW_STRINGS:
+        # few strings: what they hold is soon taken off the count
+        for string in _STRINGS[type(text)].finditer(text):
+            items -= sum(text.count(mark, *string.span()) for mark in marks[:4])
+        if items > max_items:
+            raise WireError("the answer holds more items than the grader accepts")
+    items = depth = strings = 0
+    for token in _TOKENS[type(text)].finditer(text):
+        kind = token.lastindex
+        if kind == 5:
+            items += 1
+            if items > max_items:
+                raise WireError("the answer holds more items than the grader accepts")
+        elif kind == 3:
+            items += 1
+            depth += 1
+            if items > max_items:
+                raise WireError("the answer holds more items than the grader accepts")
+            if depth > max_depth:
+                raise WireError("the answer is nested too deeply")
+        elif kind == 4:
+            depth -= 1
+            if depth < 0:
+                raise WireError("the answer is not valid JSON")
+        else:
+            strings += 1
+            # valid JSON has one string more at most than separators and brackets
+            if kind == 1 or strings > items + 1:
+                raise WireError("the answer is not valid JSON")
+
+
+def parse_json(text, max_items=MAX_JSON_ITEMS, max_depth=MAX_JSON_DEPTH):
+    """``json.loads(text)``, refused before parsing when :func:`check_json` refuses."""
+    check_json(text, max_items, max_depth)
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        return json.loads(text, parse_constant=_no_constant)
+    except WireError:
+        raise
     except (ValueError, RecursionError) as err:
         raise WireError(f"the answer is not valid JSON: {err}") from None
-    return from_plain(data, tagged)
+
+
+#: The inside of a str literal as ``repr`` writes it, for each quote: characters
+#: other than the quote, a backslash or a control character, and the escapes
+#: ``repr`` uses (``\"`` too).  Possessive, so matching is linear.
+_ESCAPES = r"\\(?:[\\'\"nrt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"
+_STR_BODY = {quote: re.compile(r"(?:[^%s\\\x00-\x1f\x7f]++|%s)*+" % (quote, _ESCAPES))
+             for quote in ("'", '"')}
+#: A piece of a checked literal's inside, cut between escapes.
+_STR_PIECE = re.compile(r"(?:[^\\]|%s){1,65536}" % _ESCAPES, re.S)
+
+
+def read_str(text, limit=MAX_TEXT):
+    """The str whose ``repr`` is ``text``: what IPython gives as ``text/plain``
+    for a str.
+
+    ``text`` must be exactly one literal, ``'...'`` or ``"..."``, using only
+    what ``repr`` writes; no prefix, no second literal, nothing else.  The
+    length is checked first; then one linear match and one decoding pass,
+    with copies no larger than a few times ``text``.  Nothing is evaluated.
+    """
+    if not isinstance(text, str):
+        raise WireError("the answer is not text")
+    if len(text) > limit:
+        raise WireError("the answer is larger than the grader accepts")
+    if len(text) < 2 or text[0] not in "'\"" or text[-1] != text[0] \
+            or _STR_BODY[text[0]].fullmatch(text, 1, len(text) - 1) is None:
+        raise WireError("the answer is not a string literal")
+    try:
+        if text.isascii():
+            return codecs.unicode_escape_decode(memoryview(text.encode("ascii"))[1:-1])[0]
+        # The decoder reads bytes as Latin-1: other characters go in as escapes
+        # of their own (up to ten bytes each), a piece at a time.
+        return "".join(codecs.unicode_escape_decode(
+            piece.group().encode("ascii", "backslashreplace"))[0]
+            for piece in _STR_PIECE.finditer(text, 1, len(text) - 1))
+    except UnicodeDecodeError:
+        raise WireError("the answer is not a string literal") from None
+
+
+def read_reply(text_plain, limit=MAX_TEXT):
+    """The JSON value inside a str literal (:func:`read_str`, then :func:`parse_json`)."""
+    return parse_json(read_str(text_plain, limit))
 
 
 def _no_constant(name):

@@ -14,6 +14,7 @@ Example::
     CheckFailed: neurons(X, W, B) should have shape (2, 4), but it has shape (4, 2).
     That is the expected shape the other way round: is a transpose missing, or one too many?
 """
+import builtins
 import linecache
 import numbers
 import sys
@@ -35,18 +36,30 @@ class CheckFailed(AssertionError):
     ``kind`` names what was wrong (``"type"``, ``"shape"``, ``"values"``,
     ``"nan"``, ``"unchanged"``, ``"missing"``, ``"raised"``, ``"warning"``),
     ``subject`` what was checked, and for values ``got`` and ``expected``.
+
+    ``public`` is the same sentence without anything the checked code
+    produced (its values, shapes, types' names, error messages): what a
+    feedback page may repeat.  ``bare`` leaves out the expected values too,
+    for when they may not come from the test itself.  Both are ``None`` for
+    a ``CheckFailed`` raised by hand.
     """
 
-    def __init__(self, message, kind="values", subject="", got=None, expected=None):
+    def __init__(self, message, kind="values", subject="", got=None, expected=None,
+                 public=None, bare=None):
         super().__init__(message)
         self.kind, self.subject, self.got, self.expected = kind, subject, got, expected
+        self.public = public
+        self.bare = bare if bare is not None else public
 
 
-def _fail(message, hint=None, cause=None, **details):
+def _fail(message, hint=None, cause=None, public=None, bare=None, **details):
     __tracebackhide__ = True
     if hint:
         message = f"{message}\n{hint}"
-    raise CheckFailed(message, **details) from None if cause is None else cause
+        public = f"{public}\n{hint}" if public else public
+        bare = f"{bare}\n{hint}" if bare else bare
+    raise CheckFailed(message, public=public, bare=bare, **details) \
+        from None if cause is None else cause
 
 
 def describe(value):
@@ -64,6 +77,44 @@ def describe(value):
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
     return f"a value of type {type(value).__name__}"
+
+
+def _sort_of(value):
+    """What kind of value ``value`` is, in fixed words that repeat none of it."""
+    if value is None:
+        return "None (did the function forget to `return` its result?)"
+    if isinstance(value, (bool, np.bool_)):
+        return "a boolean"
+    if isinstance(value, np.ndarray):
+        return "a 0-d array" if value.ndim == 0 else "an array"
+    if isinstance(value, numbers.Number):
+        return "a number"
+    for kind, words in ((list, "a list"), (tuple, "a tuple"), (str, "a string"),
+                        (dict, "a dict")):
+        if isinstance(value, kind):
+            return words
+    return "a value of another type"
+
+
+#: Exceptions a feedback page may name: some of Python's own, never a class
+#: student code made (whatever it is called).
+PLAIN_ERRORS = frozenset((
+    "ArithmeticError", "AssertionError", "AttributeError", "FloatingPointError",
+    "IndexError", "KeyError", "LookupError", "MemoryError", "NameError",
+    "NotImplementedError", "OverflowError", "RecursionError", "RuntimeError",
+    "RuntimeWarning", "StopIteration", "TypeError", "UnboundLocalError", "UnicodeError",
+    "ValueError", "ZeroDivisionError"))
+
+
+def _plain_error_name(err):
+    """The name of ``err``'s type if it is one of Python's own exceptions, else None."""
+    name = type(err).__name__
+    return name if name in PLAIN_ERRORS and getattr(builtins, name, None) is type(err) else None
+
+
+def _short_repr(value, limit=120):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _shape_hint(got, expected):
@@ -87,9 +138,11 @@ def check_array(name, value, shape=None, hint=None):
     if not isinstance(value, np.ndarray):
         _fail(f"{name} should be a NumPy array, but it is {describe(value)}.",
               hint or "Build the result with NumPy operations or wrap it in np.array(...).",
+              public=f"{name} should be a NumPy array, but it is {_sort_of(value)}.",
               kind="type", subject=name)
     if not np.issubdtype(value.dtype, np.number) and value.dtype != np.bool_:
         _fail(f"{name} should hold numbers, but its dtype is {value.dtype}.", hint,
+              public=f"{name} should hold numbers, but its dtype is not a number type.",
               kind="type", subject=name)
     if shape is not None:
         check_shape(name, value, shape, hint)
@@ -105,7 +158,9 @@ def check_shape(name, value, expected_shape, hint=None):
         lines = [h for h in (guess, hint) if h]
         _fail(f"{name} should have shape {expected_shape}, but it has shape {got}.",
               "\n".join(lines) or None, kind="shape", subject=name, got=got,
-              expected=expected_shape)
+              expected=expected_shape,
+              public=f"{name} should have shape {expected_shape}, but it has another shape.",
+              bare=f"{name} has the wrong shape.")
 
 
 def check_scalar(name, value, hint=None):
@@ -119,6 +174,7 @@ def check_scalar(name, value, hint=None):
             hint = ("You have an array with one entry: take the number out "
                     "with .item() or float(...).")
         _fail(f"{name} should be a single number, but it is {describe(value)}.", hint,
+              public=f"{name} should be a single number, but it is {_sort_of(value)}.",
               kind="type", subject=name)
 
 
@@ -147,16 +203,19 @@ def check_close(name, value, expected, rtol=1e-6, atol=1e-9, hint=None):
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
         _fail(f"{name} contains inf or nan: {got!r}.",
               hint or "Look for a division by zero or an overflowing np.exp.",
-              kind="nan", subject=name)
+              public=f"{name} contains inf or nan.", kind="nan", subject=name)
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         count, index, g, e = _first_difference(got, expected, rtol, atol)
         if expected.ndim == 0:
             _fail(f"{name} should be {e:.10g}, but it is {g:.10g}.", hint,
+                  public=f"{name} should be {e:.10g}, but it is another number.",
+                  bare=f"{name} is not the right number.",
                   subject=name, got=got, expected=expected)
         where = f" at index {index}" if index else ""
         of = f" ({count} of {expected.size} entries differ)" if expected.size > 1 else ""
         _fail(f"{name} has the right shape but wrong values{of}: "
               f"expected {e:.10g}{where}, got {g:.10g}.", hint,
+              public=f"{name} has the right shape but wrong values.",
               subject=name, got=got, expected=expected)
 
 
@@ -169,21 +228,24 @@ def check_equal(name, value, expected, hint=None):
             count, index, g, e = _first_difference(
                 np.asarray(value, float), expected.astype(float), 0, 0)
             _fail(f"{name} has {count} wrong entries: expected {e:.6g} at index "
-                  f"{index}, got {g:.6g}.", hint, subject=name)
+                  f"{index}, got {g:.6g}.", hint,
+                  public=f"{name} has the right shape but some wrong entries.", subject=name)
         return
     if value != expected:
-        _fail(f"{name} should be {expected!r}, but it is {value!r}.", hint, subject=name)
+        _fail(f"{name} should be {expected!r}, but it is {value!r}.", hint,
+              public=f"{name} should be {_short_repr(expected)}, but it is something else.",
+              bare=f"{name} is not what it should be.", subject=name)
 
 
 def check_unchanged(name, before, after, hint=None):
     """Check that an input array was not modified by the function under test."""
     __tracebackhide__ = True
     if not np.array_equal(before, after):
-        _fail(f"{name} was changed by your function: it should compute a new "
-              "array and leave its input as it was.",
-              hint or "Copy first (Z = Z.copy()) or use an expression such as "
-                      "np.maximum(...) that builds a new array.",
-              kind="unchanged", subject=name)
+        said = (f"{name} was changed by your function: it should compute a new "
+                "array and leave its input as it was.")
+        _fail(said, hint or "Copy first (Z = Z.copy()) or use an expression such as "
+                            "np.maximum(...) that builds a new array.",
+              public=said, kind="unchanged", subject=name)
 
 
 def _argument_names(name, count):
@@ -213,10 +275,13 @@ def call(name, func, *args, **kwargs):
             _fail(f"{name} needs {getattr(code, 'co_qualname', code.co_name)} from {earlier}, "
                   "which is not written yet: write it there, save that notebook, then "
                   "run the cell that loads it and this cell again.", cause=err,
+                  public=f"{name} needs an exercise of an earlier notebook, which is not "
+                         "written yet: write it there, save that notebook, then run the "
+                         "cell that loads it and this cell again.",
                   kind="missing", subject=name)
-        _fail(f"{name} is not written yet: replace `raise NotImplementedError()` "
-              "with your code and run its cell again.", cause=err, kind="missing",
-              subject=name)
+        said = (f"{name} is not written yet: replace `raise NotImplementedError()` "
+                "with your code and run its cell again.")
+        _fail(said, cause=err, public=said, kind="missing", subject=name)
     except Exception as err:  # any error in student code becomes a clear failure
         given = "; ".join(f"{n} is {describe(a)}"
                           for n, a in zip(_argument_names(name, len(args)), args))
@@ -224,8 +289,13 @@ def call(name, func, *args, **kwargs):
         hint = "\n".join(line for line in (
             f"It happened in {where}." if where else None,
             f"It was called with: {given}." if given else None) if line)
-        _fail(f"{name} raised {type(err).__name__}: {err}", hint or None, cause=err,
-              kind="raised", subject=name, got=type(err).__name__)
+        error = _plain_error_name(err)
+        raised = f"raised {error}" if error else "raised an error"
+        # The hint describes what the function was given: not for a feedback page.
+        public = f"{name} {raised}: run this test in your notebook to see the message."
+        raise CheckFailed(f"{name} raised {type(err).__name__}: {err}"
+                          + (f"\n{hint}" if hint else ""), kind="raised", subject=name,
+                          got=type(err).__name__, public=public) from err
 
 
 def run_quietly(name, func, *args, **kwargs):
@@ -246,6 +316,8 @@ def run_quietly(name, func, *args, **kwargs):
                       "Some intermediate value overflowed or divided by zero. "
                       "Rewrite the formula so that np.exp only ever sees "
                       "numbers that are not large and positive.",
+                      public=f"{name} triggered a NumPy warning (an overflow, a division "
+                             "by zero or an invalid value).",
                       kind="warning", subject=name)
 
 

@@ -161,6 +161,11 @@ def test_the_kernels_random_state_is_checked():
                 good[:3] + (2,) + good[4:], good[:4] + ("x",), good[:4], None, "MT19937",
                 (good[0], key.astype(float)) + good[2:]]:
         assert remote.random_state(bad) is None, bad
+    # As the kernel answers it: the key is a kernel array (it writes back).
+    crossed = remote.KernelArray.live(key, None, 0)
+    state = remote.random_state((good[0], crossed) + good[2:])
+    assert state is not None and type(state[1]) is np.ndarray
+    assert np.array_equal(state[1], key)
 
 
 # -- every grading path starts clean -------------------------------------------

@@ -760,13 +760,15 @@ def random_state(value):
     """
     try:
         name, key, pos, has_gauss, cached = value
-        if name != "MT19937" or type(key) is not np.ndarray or key.shape != (624,) \
+        # The key may come as a kernel array (an ndarray that writes back): only
+        # its values are kept.
+        if name != "MT19937" or not isinstance(key, np.ndarray) or key.shape != (624,) \
                 or key.dtype.kind not in "iu" or type(pos) is not int or not 0 <= pos <= 624 \
                 or has_gauss not in (0, 1) or type(has_gauss) is not int \
                 or type(cached) is not float:
             return None
         if key.min(initial=0) < 0 or key.max(initial=0) > 0xFFFFFFFF:
             return None
-        return ("MT19937", key.astype(np.uint32), pos, has_gauss, cached)
+        return ("MT19937", np.array(key, dtype=np.uint32), pos, has_gauss, cached)
     except (TypeError, ValueError):
         return None

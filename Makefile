@@ -55,6 +55,50 @@ cluster: $(VENV)/.cluster
 	  && (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1; } \
 	  || echo "note: PostgreSQL is not installed; the PostgreSQL gradebook tests will be skipped"
 
+# An environment every user of the machine can run (students on a shared
+# server, the exchange tests' student users): the Python that $(VENV) is
+# built from may live where only its owner can read it (pyenv under root's
+# home, mode 0700).  Its interpreter (without its tests and packages) is
+# copied into $(SHARED_ENV)/python, its library found beside it ($ORIGIN
+# instead of the old absolute path), and $(VENV) is copied into
+# $(SHARED_ENV)/venv pointing at it; everything world-readable.  Rebuilt when
+# $(VENV) is.  As root on a server: make shared-env SHARED_ENV=/opt/nn-kit
+SHARED_ENV ?= build/shared
+SHARED     := $(abspath $(SHARED_ENV))
+.PHONY: shared-env
+
+$(SHARED)/.ready: $(VENV)/.installed
+	@echo "Copying the course's Python and $(VENV) into $(SHARED) (a minute; about 1 GB)"
+	rm -rf $(SHARED) && mkdir -p $(SHARED)/python
+	base=$$($(PY) -c 'import sys; print(sys.base_prefix)') \
+	  && ver=$$($(PY) -c 'import sys; print("python%d.%d" % sys.version_info[:2])') \
+	  && tar -C "$$base" --exclude="lib/$$ver/test" --exclude="lib/$$ver/site-packages/*" -cf - \
+	       "bin/$$ver" "lib/$$ver" $$(cd "$$base" && ls -d lib/libpython* 2>/dev/null) \
+	     | tar -C $(SHARED)/python -xf - \
+	  && $(PY) -c "import sys, pathlib; exe = pathlib.Path(sys.argv[1]); data = exe.read_bytes(); \
+	       old = b'\0' + sys.argv[2].encode() + b'/lib\0'; new = b'\0\$$ORIGIN/../lib'; \
+	       assert data.count(old) <= 1, 'several copies of the library path'; \
+	       exe.write_bytes(data.replace(old, new.ljust(len(old) - 1, b'\0') + b'\0'))" \
+	       "$(SHARED)/python/bin/$$ver" "$$base" \
+	  && cp -a $(VENV) $(SHARED)/venv \
+	  && ln -sfn "../../python/bin/$$ver" $(SHARED)/venv/bin/python3 \
+	  && printf 'home = %s\ninclude-system-site-packages = false\nversion = %s\nexecutable = %s\n' \
+	       "$(SHARED)/python/bin" "$$($(PY) -c 'import platform; print(platform.python_version())')" \
+	       "$(SHARED)/python/bin/$$ver" > $(SHARED)/venv/pyvenv.cfg
+	grep -lI "$(abspath $(VENV))" $(SHARED)/venv/bin/* | xargs -r sed -i "s|$(abspath $(VENV))|$(SHARED)/venv|g"
+	@# Students import the utils/ of their assignment folder, never the course's.
+	rm -f $(SHARED)/venv/.installed $(SHARED)/venv/.browser $(SHARED)/venv/.cluster \
+	  $(SHARED)/venv/lib/python*/site-packages/nn_course_kit.pth
+	chmod -R a+rX $(SHARED)
+	$(SHARED)/venv/bin/python -c "import nbgrader, numpy, jupyterlab"
+	@if [ "$$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then \
+	  runuser -u nobody -- $(SHARED)/venv/bin/nbgrader --version >/dev/null \
+	  || { echo "error: another user cannot run $(SHARED)/venv: is every folder above it readable?"; exit 1; }; fi
+	touch $@
+
+shared-env: $(SHARED)/.ready
+	@echo "Shared environment: $(SHARED)/venv/bin (nbgrader, jupyter, python)"
+
 demo: $(VENV)/.installed sandbox
 	$(PY) -m utils demo
 
@@ -83,14 +127,22 @@ $(LECTURE)/index.html: $(VENV)/.installed $(wildcard source/*/*.ipynb release/*/
 lecture-site: $(LECTURE)/index.html
 	@echo "Lecture site: $(abspath $(LECTURE))/index.html"
 
+# The lecture's JupyterLab loads none of nbgrader (no formgrader, Create
+# Assignment, course or assignment list: the notebooks are not a course, and
+# formgrader would log that the course root is outside the server's root):
+# utils/lecture_jupyter/ turns them off for this server only.
 lecture: lecture-site
-	$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LECTURE)/notebooks
+	JUPYTER_CONFIG_PATH="$(CURDIR)/utils/lecture_jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LECTURE)/notebooks
 
 # A student's view: a home in build/student with its own Jupyter settings
-# (the student nbgrader config: Assignments, Validate, Submit against the
-# course's exchange) and a copy of release/, opened in JupyterLab.
+# (the student nbgrader config: Assignments, Validate, Submit) and a copy of
+# release/, opened in JupyterLab.  lab1 is released into the home's own
+# exchange (build/student/exchange), so the Assignments tab lists it; the
+# course's exchange/ is left alone.  STUDENT_RELEASE="lab1 lab2" for more.
+STUDENT_RELEASE ?= lab1
 student: $(VENV)/.installed
-	$(PY) -m utils.student_setup home build/student
+	$(PY) -m utils.student_setup home build/student $(foreach a,$(STUDENT_RELEASE),--release $(a))
 
 clean:
 	rm -rf build gradebook.db grading_status.json grades.csv grades reports \

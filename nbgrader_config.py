@@ -129,6 +129,18 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackFromVerdicts,
                                     FeedbackStyle]
 
+# --- formgrader --------------------------------------------------------------
+# formgrader's grading page loads MathJax from the Jupyter server's own copy
+# (jupyter-server-mathjax) instead of a CDN, so written answers and
+# derivations render offline: utils/templates/formgrade/ overrides the page's
+# head and extends nbgrader's page (reached as formgrade/index.html.j2 from
+# nbgrader's template folder).  Feedback keeps nbgrader's feedback template.
+import nbgrader.server_extensions.formgrader.handlers as _formgrader  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = [os.path.join(COURSE_ROOT, "utils", "templates"),
+                                          _formgrader.template_path]
+c.HTMLExporter.extra_template_paths = [_formgrader.template_path]
+
 # --- deadlines -------------------------------------------------------------
 # Due dates, extensions and the late penalty (utils/grader/deadlines.py).
 # When a student submitted comes from the course's record
@@ -141,10 +153,10 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, Feedba
 #   c.Deadlines.grace_minutes = 10       # a slow upload is not late
 #   c.Deadlines.penalty_per_day = 0.1    # 10 % of the score per started day late
 #   c.Deadlines.max_penalty = 0.5
-from utils.grader.deadlines import PerDayPenalty, RecordingCollect  # noqa: E402
+from utils.grader.deadlines import PerDayPenalty  # noqa: E402
 
 c.AssignLatePenalties.plugin_class = PerDayPenalty
-c.ExchangeFactory.collect = RecordingCollect
+# (collect records the times: RecordingCollect, through OwnedCollect below)
 
 # --- exchange --------------------------------------------------------------
 # A course-local exchange instead of the system-wide default; on a shared
@@ -152,6 +164,21 @@ c.ExchangeFactory.collect = RecordingCollect
 c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
 os.makedirs(c.Exchange.root, exist_ok=True)
 c.Exchange.path_includes_course = True
+# `nbgrader collect` takes a student's newest submission even when an older
+# one was collected before (nbgrader's own default keeps the old one unless
+# told --update), and records its time.  A folder in inbound/ is collected
+# only when the student it names owns it: a student id is the student's login
+# name on the server (utils/grader/ownership.py); a forged folder is reported
+# and the others are collected.
+from utils.grader.feedback_release import CheckedReleaseFeedback  # noqa: E402
+from utils.grader.ownership import OwnedCollect  # noqa: E402
+
+c.ExchangeCollect.update = True
+c.ExchangeFactory.collect = OwnedCollect
+# `nbgrader release_feedback` skips (and reports) a student whose feedback
+# folder lacks the submission's timestamp.txt and submission_secret.txt,
+# instead of stopping for the whole class (utils/grader/feedback_release.py).
+c.ExchangeFactory.release_feedback = CheckedReleaseFeedback
 
 # --- sandbox ---------------------------------------------------------------
 # Kernels started by nbgrader run under bubblewrap: no network, no view of

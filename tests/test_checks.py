@@ -1,4 +1,7 @@
 """The student-facing checks: messages a beginner can act on."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -65,3 +68,48 @@ def test_run_quietly_turns_overflow_into_advice():
 def test_unchanged_input():
     check_unchanged("Z", np.ones(3), np.ones(3))
     assert "Z.copy()" in message(check_unchanged, "Z", np.ones(3), np.zeros(3))
+
+
+SHELL = '''import sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+for source in sys.argv[1:]:
+    print("@@ cell")
+    shell.run_cell(source, store_history=True)
+'''
+
+
+def _in_ipython(*cells):
+    """What each cell shows in an IPython shell that imported utils.checks."""
+    done = subprocess.run([sys.executable, "-c", SHELL, "import utils.checks", *cells],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [shown.strip() for shown in done.stdout.split("@@ cell\n")[2:]]
+
+
+def test_a_name_an_unwritten_exercise_did_not_make_is_one_line_and_a_typo_is_not():
+    """Once a cell stopped at an unwritten exercise, a later cell that needs what it
+    would have made shows one line; a misspelt name, and a name still missing after
+    the exercise was written, keep their NameError traceback."""
+    unwritten = "class Net:\n    def __init__(self):\n        raise NotImplementedError()"
+    written = "class Net:\n    def __init__(self):\n        self.w = 1"
+    shown = _in_ipython(unwritten, "network = Net()\nsize = 3", "copy = network",
+                        "print(copy)", "print(netwrok)", written, "print(network.w)",
+                        "network = Net()", "print(network.w)")
+    assert shown[:4] == ["", "Net.__init__ is not written yet: write it in its cell.",
+                         "network is not made yet: Net.__init__ is not written yet.",
+                         "copy is not made yet: Net.__init__ is not written yet."]
+    for typo in shown[4], shown[6]:
+        assert "Traceback" in typo and "NameError" in typo, typo
+    assert shown[8] == "1"
+    for line in shown[1:4]:
+        assert len(line) <= 80 and "`" not in line
+
+
+def test_every_line_about_unwritten_work_fits_80_columns():
+    """The longest names of the course still fit: nbgrader validate cuts longer lines."""
+    from utils.checks import not_made, not_written
+    lines = [not_written("SoftmaxClassifier.cross_entropy"), not_written(None),
+             not_written("SimpleNeuralNetwork.forward", "03_network"),
+             not_made("train_loader", "SimpleNeuralNetwork.__init__")]
+    assert all(len(line) <= 80 and "`" not in line for line in lines), lines

@@ -94,8 +94,7 @@ def test_failure_messages_counted(page):
     failures = plain(sections(page)["failures"])
     assert ("CheckFailed: relu(Z) has the right shape but wrong values (# of # entries "
             "differ): expected # at index (#, #), got #. 1 mistake-1") in failures
-    assert ("CheckFailed: relu(Z) is not written yet: replace `raise NotImplementedError()` "
-            "with your code and run its cell again. 1 blank") in failures
+    assert "CheckFailed: relu is not written yet: write it in its cell. 1 blank" in failures
     assert "01_single_neuron: test_relu: 2 failed, 2 different message(s)" in failures
 
 

@@ -184,3 +184,28 @@ def test_roster_command_names_bad_lines_and_imports_nothing(class_view, tmp_path
     assert "Nothing imported" in result.stdout
     with report.gradebook(class_view) as gb:
         assert "zoe" not in {s.id for s in gb.students}
+
+
+def test_score_table_shows_the_late_penalty_and_the_total_after_it(class_view):
+    """The terminal table totals the way totals.csv and canvas.csv do: the late
+    student's penalty in its own column, the total after it."""
+    records = {r.student: r for r in report.class_records(class_view, "lab1")}
+    lea = records["late-lea"]
+    assert lea.penalty > 0
+    outcomes = [o for o in grading.load_outcomes(class_view, "lab1")
+                if o.student in ("late-lea", "ada")]
+    table = report.score_table(class_view, "lab1", outcomes)
+    lines = {line.split()[0]: line for line in table.splitlines()[3:]}
+    assert sorted(lines) == ["ada", "late-lea"]
+    header = table.splitlines()[1].split()
+    assert header[-3:] == ["late", "total", "remark"]
+    cells = lines["late-lea"].split()
+    late, total = cells[header.index("late")], cells[header.index("total")]
+    assert float(late) == pytest.approx(-lea.penalty)
+    final, possible = (float(x) for x in total.split("/"))
+    assert final == pytest.approx(lea.final) and possible == pytest.approx(lea.max_score)
+    assert final < lea.score
+    assert "late:" in lines["late-lea"] and "late:" not in lines["ada"]
+    ada = lines["ada"].split()
+    assert float(ada[header.index("total") - 1].split("/")[0]) == pytest.approx(
+        records["ada"].final)

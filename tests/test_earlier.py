@@ -77,13 +77,14 @@ def test_an_unwritten_answer_is_loaded_and_says_so(folder, capsys):
     cells that use it say what is missing, and the rest of the notebook runs."""
     from utils.checks import CheckFailed, call
     unwritten, double = load_answers("01_first", "unwritten", "double")
-    assert "unwritten in 01_first.ipynb is not written yet" in capsys.readouterr().out
+    assert capsys.readouterr().out == "unwritten in 01_first is not written yet: write it there.\n"
     assert double(2) == 4
     with pytest.raises(NotImplementedError):
         unwritten(1)
-    with pytest.raises(CheckFailed, match="needs unwritten from 01_first.ipynb, which is not "
-                                          "written yet"):
+    with pytest.raises(CheckFailed, match="^unwritten in 01_first is not written yet: write "
+                                          "it there.$") as info:
         call("later(x)", lambda x: unwritten(x) + 1, 1)
+    assert "`" not in info.value.public and "earlier notebook" in info.value.public
 
 
 def test_broken_notebooks_get_clear_messages(folder):

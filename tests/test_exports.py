@@ -178,12 +178,19 @@ def test_files_open_in_a_spreadsheet(exported):
 
 
 def test_formula_like_ids_stay_text_and_settings_are_followed(class_view, tmp_path):
+    """Spreadsheet files escape a formula-like cell; LMS files write the ids
+    the platform matches as they are (a leading + is a real Canvas login), and
+    leave out, naming the student, one whose id would run as a formula."""
     course = copy_course(class_view, tmp_path / "course")
     add_config(course, 'c.Exports.id_column = "email"\n'
                        'c.Exports.canvas_assignment_ids = {"lab1": 12345}')
     with open_gradebook(course) as gb:
         gb.update_or_create_student(FORMULA_ID, first_name="+cmd", last_name="-2+3",
                                     email="mallory@example.org", lms_user_id="@SUM(1)")
+        gb.update_or_create_student("pat", first_name="Pat", last_name="Plus",
+                                    email="+pat@example.org", lms_user_id="-77")
+        gb.update_or_create_student("sue", first_name="Sue", last_name="Sum",
+                                    email="@SUM(A1)", lms_user_id="9100")
     files = write_exports(course, tmp_path / "out")
     rows = {kind: read_csv(path) for kind, path in files.items()}
     totals = by_first_column(rows["totals"])
@@ -192,17 +199,36 @@ def test_formula_like_ids_stay_text_and_settings_are_followed(class_view, tmp_pa
     assert (mallory["first_name"], mallory["last_name"], mallory["lms_id"]) == \
         ("'+cmd", "'-2+3", "'@SUM(1)")
     assert mallory["lab1 state"] == "missing"
+    assert (totals["pat"]["email"], totals["pat"]["lms_id"]) == ("'+pat@example.org", "'-77")
+    for kind in ("notebooks", "totals"):
+        cells = [c for r in rows[kind] for c in r]
+        assert not any(c[:1] in ("=", "+", "@", "-") for c in cells), kind
     canvas = rows["canvas"]
     assert canvas[0][5] == "lab1 (12345)"
-    assert ["'-2+3, +cmd", "'@SUM(1)", "'" + FORMULA_ID] == next(
-        r[:3] for r in canvas[2:] if r[3] == "mallory@example.org")
-    for kind in ("notebooks", "totals", "canvas", "lms"):
-        cells = [c for r in rows[kind] for c in r]
-        assert not any(c[:1] in ("=", "+", "@") for c in cells), kind
-        assert not any(c.startswith("-") for c in cells), kind
-    # the generic file by email: the header says so, and only the two with one
+    # ids as they are: Canvas matches the SIS Login ID +pat@example.org exactly
+    assert ["Plus, Pat", "-77", "pat", "+pat@example.org", ""] == next(
+        r[:5] for r in canvas[2:] if r[2] == "pat")
+    # refused where the file carries the id, with the student named
+    assert {r[2] for r in canvas[2:]}.isdisjoint({FORMULA_ID, "'" + FORMULA_ID, "sue"})
+    canvas_warnings = [w for w in files.warnings if w.startswith("canvas.csv")]
+    assert len(canvas_warnings) == 2, files.warnings
+    assert any("HYPERLINK" in w and "'@SUM(1)'" in w and "ID" in w for w in canvas_warnings)
+    assert any("'sue'" in w and "SIS Login ID '@SUM(A1)'" in w for w in canvas_warnings)
+    for kind in ("canvas", "lms"):
+        assert not any(c.startswith("=") or "SUM(" in c for r in rows[kind] for c in r), kind
+    # the generic file by email: the header says so; mallory's email is plain,
+    # pat's is written as it is, sue's is refused
     assert rows["lms"][0] == ["Email", "lab1", "Total"]
-    assert {r[0] for r in rows["lms"][1:]} == {"rosa@example.org", "mallory@example.org"}
+    assert {r[0] for r in rows["lms"][1:]} == {"rosa@example.org", "mallory@example.org",
+                                                "+pat@example.org"}
+    assert any(w.startswith("lms.csv leaves out 'sue'") for w in files.warnings), files.warnings
+
+
+def test_formula_risk_tells_a_plain_id_from_a_formula():
+    for plain in ("", "ada", "+41791234567", "-77", "@ada", "+pat@example.org", "a=b"):
+        assert exports.formula_risk(plain) == "", plain
+    for formula in ("=1+1", "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3+A1!B2", "x\ty"):
+        assert exports.formula_risk(formula), formula
 
 
 def test_bad_settings_and_unknown_assignments_are_one_clear_error(class_view, tmp_path):

@@ -3,6 +3,7 @@ import re
 
 import nbformat
 import numpy as np
+import pytest
 from nbformat.v4 import new_code_cell, new_output
 
 from test_release import HIDDEN, _secret_lines
@@ -116,3 +117,56 @@ def test_what_the_kernel_says_its_code_raised_is_bounded():
     forged = student_error("\x1b[2JAll tests passed", "x")
     assert isinstance(forged, StudentError) and "\x1b" not in str(forged)
     assert len(str(student_error("ValueError", "y" * 10 ** 6))) == 2000
+
+
+@pytest.fixture(scope="module")
+def written_answers(tmp_path_factory):
+    """lab2's first notebook (a written answer of 3 points for a person to
+    grade) handed in by one student and autograded."""
+    from conftest import small_course
+    from utils.submissions import synthetic_class, write_submission
+    course = small_course(tmp_path_factory.mktemp("written") / "course", "lab2", ("01_neuron",))
+    students, _ = synthetic_class(course, "lab2", mistake_students=0, alternative_students=0)
+    write_submission(course, "ada", "lab2", students["correct"])
+    outcomes = grading.autograde(course, "lab2", jobs=1, progress=lambda *_: None)
+    grading.save_outcomes(course, outcomes)
+    return course
+
+
+def _page_text(course):
+    html = (course.feedback / "ada" / "lab2" / "01_neuron.html").read_text()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_points_waiting_for_hand_grading_say_so(written_answers, capsys):
+    """`feedback` warns which notebooks still wait for hand grading; their pages
+    say "not graded yet" with the points instead of a score of 0; once graded
+    by hand, the page shows the score."""
+    from test_cli import run_cli
+    from utils.grader.gradebook import open_gradebook
+    course = written_answers
+    result = run_cli("feedback", "lab2", course=course.root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    warning = result.stdout[:result.stdout.index("Wrote feedback")]
+    assert "WARNING: 3 point(s) of 1 student(s) still wait for hand grading" in warning
+    assert "  ada / 01_neuron: 3 point(s)" in warning
+    text = _page_text(course)
+    assert "Not graded yet — 3 points to be graded by hand." in text
+    assert "Not graded yet: 3 points of this notebook's" in text
+    assert "Written response (Score: 0.0 / 3.0)" not in text
+    assert "Score: 0.0 / 3.0" not in text
+
+    with open_gradebook(course) as gb:
+        nb = gb.find_submission_notebook("01_neuron", "lab2", "ada")
+        for grade in nb.grades:
+            if grade.needs_manual_grade:     # as formgrader saves a hand-given score
+                grade.manual_score = 2.0
+                grade.needs_manual_grade = False
+        gb.db.commit()
+    from utils import cli
+    outcomes = grading.load_outcomes(course, "lab2")
+    cli._warn_hand_grading(course, "lab2", outcomes)
+    assert capsys.readouterr().out == ""
+    grading.feedback(course, "lab2", outcomes, progress=lambda *_: None)
+    text = _page_text(course)
+    assert "Not graded yet" not in text and "Score: 2.0 / 3.0" in text

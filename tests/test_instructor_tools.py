@@ -177,3 +177,86 @@ def test_a_long_run_says_it_is_still_working(graded_course, tmp_path, monkeypatc
                             waiting=waiting)
     assert results == {"a": "saw the heartbeat", "b": "saw the heartbeat"}
     assert lines[0] == ["a", "b"]
+
+
+#: Rendered as formgrader renders a submission: formgrader's own settings
+#: (its template) and the course's nbgrader_config.py, in a fresh process.
+_FORMGRADE_PAGE = r"""
+import sys, nbformat
+from nbconvert.exporters import HTMLExporter
+from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension
+app = FormgradeExtension()
+app.initialize([], root=sys.argv[1])
+notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    "The gradient: $$\\frac{\\partial L}{\\partial w} = x^\\top (y - t)$$")])
+resources = dict(base_url="/hub/user/ta", index=0, total=1, notebook_id="02_layer",
+                 assignment_id="lab2", student="ada", submission_id="s1", first_name="",
+                 last_name="", notebook_path="autograded/ada/lab2/02_layer.ipynb")
+html, _ = HTMLExporter(config=app.config).from_notebook_node(notebook, resources=resources)
+sys.stdout.write(html)
+"""
+
+
+def test_formgrader_page_loads_mathjax_from_the_jupyter_server():
+    """formgrader's grading page loads the MathJax that jupyter-server-mathjax
+    serves under the server's base URL, and nothing from a CDN."""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", _FORMGRADE_PAGE, str(root)], cwd=root,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = result.stdout
+    scripts = re.findall(r'<script src="([^"]*)"', html)
+    assert ("/hub/user/ta/static/jupyter_server_mathjax/MathJax.js"
+            "?config=TeX-AMS-MML_HTMLorMML-full,Safe") in scripts, scripts
+    assert not [u for u in re.findall(r'(?:src|href)="([^"]*)"', html)
+                if re.match(r"(https?:)?//", u)], scripts
+    assert "cdnjs" not in html and "Submission 1 / 1" in html
+    # the server really serves that copy
+    import jupyter_server_mathjax
+    assert (Path(jupyter_server_mathjax.__file__).parent / "static" / "MathJax.js").is_file()
+
+
+_LECTURE_SERVER = r"""
+import json
+from jupyter_server.serverapp import ServerApp
+from jupyterlab_server.config import get_page_config
+from jupyter_core.paths import jupyter_path
+app = ServerApp()
+app.load_config_file()
+app.find_server_extensions()
+page = get_page_config(jupyter_path("labextensions"))
+print(json.dumps([app.jpserver_extensions, page.get("disabledExtensions", {})]))
+"""
+
+
+def _jupyter_settings(config_path):
+    """``(server extensions, disabled lab extensions)`` a JupyterLab started
+    with ``JUPYTER_CONFIG_PATH=config_path`` (or as usual, for None) would use."""
+    import json
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_CONFIG_PATH"}
+    if config_path:
+        env["JUPYTER_CONFIG_PATH"] = config_path
+    done = subprocess.run([sys.executable, "-c", _LECTURE_SERVER], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_lecture_jupyterlab_loads_none_of_nbgrader():
+    """`make lecture` starts JupyterLab with the nbgrader server extensions and
+    the lab extension (Create Assignment, formgrader, course list) off, so
+    formgrader never complains about the course root; the usual JupyterLab
+    keeps them."""
+    root = Path(__file__).resolve().parent.parent
+    makefile = (root / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nlecture: "):].split("\n\n", 1)[0]
+    given = re.search(r'JUPYTER_CONFIG_PATH="\$\(CURDIR\)/([^"$]+)', recipe)
+    assert given and "jupyter lab" in recipe, recipe
+    extensions, disabled = _jupyter_settings(str(root / given.group(1)))
+    nbgrader = {k: v for k, v in extensions.items() if k.startswith("nbgrader")}
+    assert "nbgrader.server_extensions.formgrader" in nbgrader
+    assert not any(nbgrader.values()), nbgrader
+    assert "@jupyter/nbgrader" in disabled, disabled    # a list (or dict) of names
+    usual, usual_disabled = _jupyter_settings(None)
+    assert usual["nbgrader.server_extensions.formgrader"] is True
+    assert "@jupyter/nbgrader" not in usual_disabled

@@ -216,6 +216,22 @@ def test_mathjax_copy_is_trimmed_and_complete(built):
     assert list((mathjax / "fonts/HTML-CSS/STIX-Web/woff").glob("*.woff"))
 
 
+def test_slides_visit_every_slide_and_typeset_each_equation_once(built):
+    """What a deck needs at a lecturer's pace (tests/test_browser.py presses
+    the keys): → visits sub-slides too, MathJax typesets nothing by itself on
+    start and nothing again (no whole-page Typeset, no Rerender, which raced
+    each other), long code lines wrap; the index says what the keys do."""
+    for name in NOTEBOOKS:
+        deck = (built.output / "site" / ASSIGNMENT / f"{name}.slides.html").read_text()
+        assert 'navigationMode: "linear"' in deck, name
+        assert "skipStartupTypeset: true" in deck, name
+        assert "Rerender" not in deck and 'Queue(["Typeset", MathJax.Hub]);' not in deck, name
+        assert re.search(r"\.reveal \.jp-Cell pre \{[^}]*white-space: pre-wrap", deck), name
+    index = _text_of(built.index.read_text())
+    assert "→ or Space shows the next slide, ← the one before, every slide" in " ".join(
+        index.split())
+
+
 def test_slide_types():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Title\nintro"),

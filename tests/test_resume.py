@@ -113,3 +113,22 @@ def test_an_interrupted_run_resumes_where_it_stopped(course):
             scores = cell_scores(course, "lab1", student, notebook)
             full = all(score == most for score, most in scores.values())
             assert full == (student == "correct"), (student, notebook, scores)
+
+
+@pytest.mark.fast
+def test_ctrl_c_is_never_taken_for_a_kernel_that_did_not_answer():
+    """The grader's steps that catch every failure of a kernel still let an
+    instructor's Ctrl-C through (a swallowed one let the run go on)."""
+    from utils.grader import execute
+
+    def stopped(code, expression):
+        raise KeyboardInterrupt
+
+    def broken(code, expression):
+        raise RuntimeError("no kernel")
+    step = execute.GradedExecute()
+    step._transport = broken
+    assert "no answer" in step._guard_report()
+    step._transport = stopped
+    with pytest.raises(KeyboardInterrupt):
+        step._guard_report()

@@ -161,8 +161,7 @@ def test_run_all_on_a_blank_release_reaches_the_end(course, tmp_path):
         if o.ename == "NotImplementedError":
             assert len(o.traceback) == 1 and "is not written yet" in text, text
     lines = [o.traceback[0] for o in errors if o.ename == "NotImplementedError"]
-    assert any(line.startswith("relu is not written yet: replace raise "
-                               "NotImplementedError() with your code") for line in lines), lines
+    assert "relu is not written yet: write it in its cell." in lines, lines
     crashed = ["\n".join(o.traceback) for o in errors
                if o.ename == "CheckFailed" and "sigmoid" in o.evalue]
     assert crashed and "AttributeError" in crashed[0], crashed
@@ -284,3 +283,22 @@ def test_import_zips_command_reports_per_student(course, tmp_path):
                           env=dict(os.environ, PYTHONPATH=str(KIT)))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "REFUSED 2001:" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_make_student_home_lists_the_released_assignment(course, tmp_path):
+    """`make student`'s home (`home --release lab1`) has an exchange of its own
+    holding lab1, so that the student's Assignments tab (nbgrader list) shows
+    it to fetch; the course's exchange is left alone."""
+    from utils.student_setup import main
+    before = _tree(course.exchange)
+    home = tmp_path / "home"
+    assert main(["--course", str(course.root), "home", str(home), "--no-open",
+                 "--release", ASSIGNMENT]) == 0
+    assert (home / "exchange" / "nn-from-scratch" / "outbound" / ASSIGNMENT
+            / f"{NOTEBOOK}.ipynb").is_file()
+    assert _tree(course.exchange) == before
+    listed = _nbgrader(["list"], home / "work", student_environment(home))
+    assert f"nn-from-scratch {ASSIGNMENT}" in listed, listed
+    refused = main(["--course", str(course.root), "home", str(tmp_path / "h2"), "--no-open",
+                    "--release", "lab9"])
+    assert refused == 2

@@ -15,8 +15,10 @@ Example::
     That is the expected shape the other way round: is a transpose missing, or one too many?
 """
 import builtins
+import keyword
 import linecache
 import numbers
+import re
 import sys
 import traceback
 import warnings
@@ -26,7 +28,7 @@ import numpy as np
 __all__ = [
     "CheckFailed", "describe", "check_array", "check_shape", "check_scalar",
     "check_close", "check_equal", "check_unchanged", "call", "run_quietly",
-    "passed",
+    "passed", "not_written", "not_made",
 ]
 
 
@@ -257,6 +259,39 @@ def _argument_names(name, count):
     return names
 
 
+def not_written(name, notebook=None):
+    """The one line that says an exercise is still to write, the same everywhere.
+
+    ``name`` is the function or method (``"relu"``, ``"Neuron.__init__"``), ``None``
+    for a cell whose own code is the exercise; ``notebook`` the earlier notebook
+    (``"01_single_neuron"``) it was loaded from.  Short on purpose: with the
+    course's names it stays within 80 characters, so ``nbgrader validate``
+    (which cuts longer lines) shows all of it.
+    """
+    if notebook:
+        return f"{name} in {notebook} is not written yet: write it there."
+    if name is None:
+        return "This cell is not written yet: write your code in it."
+    return f"{name} is not written yet: write it in its cell."
+
+
+def not_made(variable, name=None):
+    """The line for a name that an unwritten exercise kept a cell from making."""
+    because = f"{name} is not written yet" if name else "a cell above is not written yet"
+    return f"{variable} is not made yet: {because}."
+
+
+def _exercise_name(call_text):
+    """``"relu(Z)"`` -> ``"relu"``: the function a test's call names, when it names one
+    (``"len(loader)"`` stays as it is)."""
+    head = call_text.split("(", 1)[0].strip()
+    parts = head.split(".")
+    if head and "(" in call_text and all(p.isidentifier() for p in parts) \
+            and not (len(parts) == 1 and hasattr(builtins, head)):
+        return head
+    return call_text
+
+
 def call(name, func, *args, **kwargs):
     """Call a function under test; turn a crash into an explanation.
 
@@ -272,15 +307,16 @@ def call(name, func, *args, **kwargs):
         code = frames[-1][0].f_code if frames else None
         earlier = _earlier_notebook(code.co_filename) if code else None
         if earlier:      # an earlier notebook's answer that this one loaded
-            _fail(f"{name} needs {getattr(code, 'co_qualname', code.co_name)} from {earlier}, "
-                  "which is not written yet: write it there, save that notebook, then "
-                  "run the cell that loads it and this cell again.", cause=err,
-                  public=f"{name} needs an exercise of an earlier notebook, which is not "
-                         "written yet: write it there, save that notebook, then run the "
-                         "cell that loads it and this cell again.",
+            said = not_written(getattr(code, "co_qualname", code.co_name),
+                               earlier.removesuffix(".ipynb"))
+            _fail(said, cause=err, public=f"{_exercise_name(name)} needs an exercise of an "
+                                          "earlier notebook that is not written yet.",
                   kind="missing", subject=name)
-        said = (f"{name} is not written yet: replace `raise NotImplementedError()` "
-                "with your code and run its cell again.")
+        shell = _shell()
+        in_cell = code is not None and shell is not None \
+            and _cell_name(shell, code.co_filename) is not None
+        said = not_written(getattr(code, "co_qualname", code.co_name) if in_cell
+                           else _exercise_name(name))
         _fail(said, cause=err, public=said, kind="missing", subject=name)
     except Exception as err:  # any error in student code becomes a clear failure
         given = "; ".join(f"{n} is {describe(a)}"
@@ -328,9 +364,12 @@ def passed(what="All visible checks"):
 
 # -- how errors look in a notebook --------------------------------------------
 # In a student's notebook an unwritten exercise and a failed check each show
-# as their message alone, not as a traceback.  Only the display changes: the
-# error is raised as before, and a grading kernel (where the grader's guard
-# is loaded) keeps IPython's own display.
+# as their message alone, not as a traceback, and so does a name that a cell
+# stopped by an unwritten exercise did not make (any other NameError, such as a
+# misspelt name, keeps its traceback).  Only the display changes: the error is
+# raised as before (the release tags such cells raises-exception, so Run All
+# goes on), and a grading kernel (where the grader's guard is loaded) keeps
+# IPython's own display.
 
 def _shell():
     """The running IPython shell, or ``None`` outside IPython."""
@@ -379,36 +418,88 @@ def _earlier_notebook(filename):
     return None
 
 
-def _not_written(shell, tb):
-    """The line that says which stub is still to be written, or ``None``."""
+def _stub(shell, tb):
+    """``(name, code, notebook)`` of the unwritten exercise that raised at the end of
+    ``tb`` (``name`` is ``None`` for a cell that is the exercise itself), or ``None``
+    when the error came from a library and not from a stub."""
     frames = list(traceback.walk_tb(tb))
     if not frames:
         return None
-    frame, _ = frames[-1]
-    name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
-    earlier = _earlier_notebook(frame.f_code.co_filename)
+    code = frames[-1][0].f_code
+    name = getattr(code, "co_qualname", code.co_name)
+    earlier = _earlier_notebook(code.co_filename)
     if earlier:
-        return (f"{name} in {earlier} is not written yet: write it there, save that "
-                "notebook, then run the cell that loads it and this cell again.")
-    if _cell_name(shell, frame.f_code.co_filename) is None:
+        return name, code, earlier.removesuffix(".ipynb")
+    if _cell_name(shell, code.co_filename) is None:
         return None                   # raised by a library, not by a stub of a cell
     if name == "<module>":
-        return ("This cell is not written yet: replace raise NotImplementedError() "
-                "with your code, then run this cell again.")
-    same_cell = frames[0][0].f_code.co_filename == frame.f_code.co_filename
-    then = "then run this cell again" if same_cell else "run its cell, then run this cell again"
-    return (f"{name} is not written yet: replace raise NotImplementedError() "
-            f"with your code, {then}.")
+        return None, None, None
+    return name, code, None
+
+
+# Names that a cell stopped by an unwritten exercise did not make, each with that
+# exercise (as :func:`_stub` gives it): a later cell that needs one says so in a
+# line instead of a NameError's traceback.
+_NOT_MADE = {}
+
+
+def _remember_not_made(shell, tb, stub):
+    """Every name the cell that just failed mentions and that does not exist now
+    (its code and its comments: a cell that is an exercise names what it makes)."""
+    cells = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(tb)
+             if _cell_name(shell, frame.f_code.co_filename)]
+    if not cells:
+        return
+    source = "".join(linecache.getlines(cells[0]))
+    namespace = getattr(shell, "user_ns", {})
+    for word in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)):
+        if word not in namespace and not hasattr(builtins, word) \
+                and not keyword.iskeyword(word):
+            _NOT_MADE[word] = stub
+
+
+def _still_unwritten(shell, stub):
+    """Whether the exercise is still the stub that raised (not written since)."""
+    name, code, _ = stub
+    if code is None:
+        return True                   # a cell that is the exercise: its names tell
+    found = getattr(shell, "user_ns", {})
+    parts = name.split(".")
+    thing = found.get(parts[0])
+    for part in parts[1:]:
+        thing = getattr(thing, part, None)
+    return getattr(thing, "__code__", None) is code
+
+
+def _not_made_line(shell, value):
+    """The line for a NameError of a name an unwritten exercise kept from being made,
+    or ``None`` for any other NameError (a misspelt name keeps its traceback)."""
+    variable = getattr(value, "name", None)
+    stub = _NOT_MADE.get(variable)
+    if type(value) is not NameError or stub is None or not _still_unwritten(shell, stub):
+        return None
+    return stub, not_made(variable, stub[0])
 
 
 def _show_briefly(shell, etype, value, tb, tb_offset=None):
-    """IPython's display of a :class:`CheckFailed` or ``NotImplementedError``."""
-    lines = None
+    """IPython's display of a :class:`CheckFailed`, ``NotImplementedError`` or a
+    ``NameError`` that an unwritten exercise caused."""
+    lines = stub = None
     if isinstance(value, CheckFailed):
         lines = str(value).splitlines() or ["A check failed."]
+        cause = value.__cause__
+        if value.kind == "missing" and isinstance(cause, NotImplementedError):
+            stub = _stub(shell, cause.__traceback__)
     elif isinstance(value, NotImplementedError):
-        line = _not_written(shell, tb)
-        lines = [line] if line else None
+        stub = _stub(shell, tb)
+        lines = [not_written(stub[0], stub[2])] if stub else None
+    elif isinstance(value, NameError):
+        found = _not_made_line(shell, value)
+        if found:
+            stub, line = found
+            lines = [line]
+    if stub is not None:
+        _remember_not_made(shell, tb, stub)
     if lines is None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return None
@@ -429,7 +520,7 @@ def _install_display():
     if getattr(shell, "custom_exceptions", ()) and not getattr(
             getattr(shell, "_nn_course_display", None), "nn_course_display", False):
         return                        # someone else's display: leave it alone
-    shell.set_custom_exc((CheckFailed, NotImplementedError), _show_briefly)
+    shell.set_custom_exc((CheckFailed, NotImplementedError, NameError), _show_briefly)
     shell._nn_course_display = _show_briefly
 
 

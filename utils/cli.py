@@ -159,9 +159,35 @@ def cmd_feedback(args):
         outcomes = [o for o in outcomes if o.student in args.student]
     if not outcomes:
         raise CourseError(f"nothing graded for {args.assignment} yet: run autograde first")
+    _warn_hand_grading(course, args.assignment, outcomes)
     folders = grading.feedback(course, args.assignment, outcomes, jobs=args.jobs)
     print(f"Wrote feedback for {len(folders)} student(s) in {course.feedback}")
-    return _summarise(outcomes)
+    code = _summarise(outcomes)
+    return EXIT_NOT_GRADED if len(folders) < sum(o.graded for o in outcomes) else code
+
+
+#: At most this many notebooks are named in a warning; the rest are counted.
+MAX_LISTED = 50
+
+
+def _warn_hand_grading(course, assignment, outcomes):
+    """Before feedback is written: which students' notebooks still have points
+    waiting for hand grading (their pages will say "not graded yet")."""
+    wanted = {o.student for o in outcomes}
+    waiting = [(r.student, n.notebook, n.by_hand)
+               for r in report.class_records(course, assignment, outcomes)
+               if r.student in wanted for n in r.notebooks if n.by_hand]
+    if not waiting:
+        return
+    total = sum(points for *_, points in waiting)
+    students = len({student for student, *_ in waiting})
+    print(f"WARNING: {total:g} point(s) of {students} student(s) still wait for hand grading "
+          "(formgrader); their feedback pages will say \"not graded yet\" for them:")
+    for student, notebook, points in waiting[:MAX_LISTED]:
+        print(safe_text(f"  {student} / {notebook}: {points:g} point(s)", 2000))
+    if len(waiting) > MAX_LISTED:
+        print(f"  ... and {len(waiting) - MAX_LISTED} more notebook(s)")
+    print("Grade them in formgrader and run feedback again to give the full scores.")
 
 
 def cmd_grades(args):
@@ -309,7 +335,9 @@ def parser():
 
     p = sub.add_parser("feedback", help="write feedback HTML for graded students",
                        description="Write feedback/<student>/<ASSIGNMENT>/*.html for "
-                                   "every graded student.")
+                                   "every graded student. Points still waiting for hand "
+                                   "grading are named first (student, notebook, points), "
+                                   "and their pages say \"not graded yet\".")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--student", action="append", metavar="ID",
                    help="only this student (repeatable)")

@@ -21,6 +21,7 @@ extension.
 """
 import copy
 import datetime as dt
+import sys
 import time
 from pathlib import Path
 
@@ -106,6 +107,14 @@ def _deadlines(course, assignment, students):
         handle.write(DEADLINES.format(a=assignment))
     times = {s: dt.datetime.fromisoformat(LATE.get(s, ON_TIME)) for s in students}
     deadlines.record_times(course, assignment, times, deadlines.INSTRUCTOR)
+
+
+def _shown(path):
+    """``path`` relative to the current folder when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def run(folder=None, assignments=None, mistake_students=2, alternative_students=0,
@@ -199,6 +208,9 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     progress(f"Feedback:      {course.feedback}/<student>/<assignment>/*.html")
     progress(f"Autograded:    {course.autograded}/<student>/<assignment>/")
     progress(f"Gradebook:     {course.gradebook}")
+    progress(f"Grade by hand: cd {_shown(course.root)} && {Path(sys.executable).parent}"
+             "/jupyter lab  (then Nbgrader > Formgrader: formgrader grades the course of "
+             "the folder JupyterLab starts in)")
     progress("Release check: " + ("every test gives the solutions full marks and the "
                                   "untouched release none." if not problems else
                                   f"{len(problems)} PROBLEM(S), listed under step 4."))

@@ -25,10 +25,12 @@ the stub students get in ``release/`` and no output of a cell that depends on
 a solution (see :func:`solution_dependent_cells`).
 
 **Slides**: a markdown cell that starts with a level-1 or level-2 heading
-opens a new slide, any other markdown cell a sub-slide below it (reveal.js's
-down arrow), and a code cell appears as a fragment under the text before it
-(on the next key press), so the code shows up after its explanation.  Long
-slides scroll.
+opens a new slide, any other markdown cell a sub-slide below it, and a code
+cell appears as a fragment under the text before it (on the next key press),
+so the code shows up after its explanation.  → and Space step through every
+slide, sub-slides included, ← steps back.  Equations are typeset one slide at
+a time, the slide on show first, so keys pressed at any pace never race
+MathJax.  Long code lines wrap; long slides scroll.
 """
 import concurrent.futures
 import copy
@@ -348,9 +350,44 @@ _LAB_TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 
 # reveal.js is loaded with plain script tags: no require.js, no jQuery.
+#
+# MathJax does not typeset the page when it starts: the deck typesets one
+# slide at a time, the slide on show first, every step through MathJax's own
+# queue, so a key pressed while MathJax works waits its turn instead of
+# racing it (a Rerender beside a running Typeset showed "[Math Processing
+# Error]" and drew equations twice).  An equation is typeset once: Typeset
+# skips what is done.
 _REVEAL_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+    skipStartupTypeset: true,
+    TeX: {equationNumbers: {autoNumber: "AMS", useLabelIds: true}},
+    tex2jax: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]],
+              displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+              processEscapes: true, processEnvironments: true},
+    displayAlign: "center",
+    messageStyle: "none"
+});
+</script>
+<script src="{{ resources.mathjax_url }}"></script>
+{%- endblock html_head_js_mathjax -%}
+{%- block html_head_css -%}
+<style>
+/* Code fits its slide: long lines wrap instead of running off the edge. */
+.reveal .jp-Cell pre {
+    white-space: pre-wrap; overflow-wrap: anywhere; overflow-x: hidden;
+    width: auto; max-width: 100%; margin-left: 0; margin-right: 0; box-sizing: border-box;
+}
+.reveal .jp-Cell, .reveal .jp-InputArea, .reveal .jp-OutputArea,
+.reveal .jp-InputArea-editor, .reveal .jp-OutputArea-output, .reveal .highlight {
+    min-width: 0; max-width: 100%; box-sizing: border-box;
+}
+.reveal section img { max-width: 100%; height: auto; }
+</style>
+{%- endblock html_head_css -%}
 {%- block footer_js -%}
 {%- set prefix = resources.reveal.url_prefix -%}
 <script src="{{ prefix }}/dist/reveal.js"></script>
@@ -358,15 +395,17 @@ _REVEAL_TEMPLATE = """{%- extends 'index.html.j2' -%}
 <script>
 Reveal.initialize({
     controls: true, progress: true, history: true, slideNumber: true,
+    // "linear": the right and left arrows (and Space) step through every
+    // slide, sub-slides included, in reading order, as the index page says;
+    // the sub-slides stay (the overview, Esc, shows the sections).
+    navigationMode: "linear",
     transition: "{{ resources.reveal.transition }}",
     width: {{ resources.reveal.width | default('960', true) }},
     height: {{ resources.reveal.height | default('700', true) }},
     plugins: [RevealNotes]
 });
 function fitSlide() {
-    // Re-typeset the equations of the slide shown, and let a long slide scroll.
-    var slide = Reveal.getCurrentSlide();
-    if (window.MathJax && MathJax.Hub) { MathJax.Hub.Rerender(slide); }
+    // Let a long slide scroll.
     var limit = document.querySelector(".reveal").clientHeight * 0.95;
     document.querySelectorAll("section.present section, section.present").forEach(function (s) {
         if (s.scrollHeight > limit) {
@@ -374,8 +413,27 @@ function fitSlide() {
         }
     });
 }
-Reveal.on("slidechanged", fitSlide);
-Reveal.on("ready", fitSlide);
+var typesetting = false;
+function typesetNext() {
+    // One slide per turn of MathJax's queue: the slide on show if it is not
+    // typeset yet, else the next one in the deck that is not; then again.
+    if (!window.MathJax || !MathJax.Hub) { fitSlide(); return; }
+    var pending = function (s) { return !s.hasAttribute("data-typeset"); };
+    var current = Reveal.getCurrentSlide();
+    var slide = pending(current) ? current : Reveal.getSlides().filter(pending)[0];
+    if (!slide) { typesetting = false; fitSlide(); return; }
+    typesetting = true;
+    MathJax.Hub.Queue(["Typeset", MathJax.Hub, slide], function () {
+        slide.setAttribute("data-typeset", "");
+        if (slide === Reveal.getCurrentSlide()) { Reveal.layout(); fitSlide(); }
+    }, typesetNext);
+}
+Reveal.on("ready", typesetNext);
+Reveal.on("slidechanged", function () {
+    // A round under way picks up the slide now on show by itself.
+    if (Reveal.getCurrentSlide().hasAttribute("data-typeset")) { fitSlide(); }
+    if (!typesetting) { typesetNext(); }
+});
 </script>
 {%- endblock footer_js -%}
 """
@@ -544,16 +602,17 @@ li {{ margin: 0.3em 0; }}
 </head>
 <body>
 <h1>Lecture notebooks</h1>
-<p>Each notebook with its solutions and outputs as a page, as slides (arrow keys;
-<kbd>S</kbd> opens the speaker view), as a handout without solutions, and as the
-notebook itself.</p>
+<p>Each notebook with its solutions and outputs as a page, as slides
+(<kbd>&rarr;</kbd> or <kbd>Space</kbd> shows the next slide, <kbd>&larr;</kbd> the one
+before, every slide in order; <kbd>S</kbd> opens the speaker view), as a handout
+without solutions, and as the notebook itself.</p>
 {body}
 </body>
 </html>
 """
 
 
-def build(course, assignments=None, output=None, jobs=None, progress=print):
+def build(course, assignments=None, output=None, jobs=None, progress=print, notebooks=None):
     """Build lecture copies, pages, slides and handouts; return a
     :class:`LectureBuild` (``.index`` is the index page, ``.errors`` one line
     per notebook that failed).
@@ -562,6 +621,8 @@ def build(course, assignments=None, output=None, jobs=None, progress=print):
     assignment ids (default: all), ``output`` the folder to write (default:
     ``build/lecture`` in the course), ``jobs`` how many notebooks run at once
     (default: one per core).  ``progress`` receives one line per notebook.
+    ``notebooks``, a set of names such as ``"01_single_neuron"``, runs and
+    writes only those (every lecture copy is still written beside them).
     """
     course = course if isinstance(course, Course) else Course(course)
     for name in assignments or ():
@@ -588,7 +649,8 @@ def build(course, assignments=None, output=None, jobs=None, progress=print):
         for name in course.notebooks(assignment):
             source = nbformat.read(course.source / assignment / f"{name}.ipynb", as_version=4)
             nbformat.write(lecture_copy(source)[0], folder / f"{name}.ipynb")
-            work.append((assignment, name))
+            if notebooks is None or name in notebooks:
+                work.append((assignment, name))
         copy_student_modules(folder)
         _conventions_page(folder, site / assignment)
 

@@ -11,6 +11,12 @@ student's home in ``DIR`` (default ``build/student``): its own Jupyter
 configuration folder holding that file (and with nbgrader's instructor tools,
 formgrader and the course list, turned off), and a copy of every released
 assignment in its work folder, then opens JupyterLab there as that student.
+With ``--release ASSIGNMENT`` (``make student`` gives ``lab1``) the home
+gets an exchange of its own, ``DIR/exchange``, and stock nbgrader's
+``release_assignment`` puts the assignment there: the Assignments tab lists
+it to fetch, validate and submit, without touching the course's exchange.
+Without it the home uses the course's exchange, whose Assignments tab stays
+empty until the instructor releases an assignment to it.
 """
 import argparse
 import json
@@ -108,6 +114,28 @@ def make_home(course, folder, exchange=None):
     return work
 
 
+def release_to_exchange(course, exchange, assignments):
+    """Release ``assignments`` (already in ``release/``) into the exchange
+    folder ``exchange`` with stock ``nbgrader release_assignment``, as an
+    instructor would into the real one; the course's own exchange is left
+    alone."""
+    exchange = Path(exchange)
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o777)               # what nbgrader asks of an exchange
+    env = dict(os.environ, PYTHONPATH=str(KIT_ROOT), NN_KIT_SANDBOX="off")
+    for assignment in assignments:
+        course.check_assignment(assignment)
+        if not (course.release / assignment).is_dir():
+            raise CourseError(f"{assignment} is not released yet: run "
+                              f"`python -m utils release {assignment}` first")
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "release_assignment",
+                               assignment, "--force", f"--Exchange.root={exchange}"],
+                              cwd=course.root, env=env, capture_output=True, text=True)
+        if done.returncode:
+            last = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+            raise CourseError(f"cannot release {assignment} into {exchange}: {last}")
+
+
 def main(argv=None):
     """``config`` or ``home``; see the module's docstring."""
     top = argparse.ArgumentParser(prog="python -m utils.student_setup",
@@ -120,6 +148,10 @@ def main(argv=None):
     p = sub.add_parser("home", help="make a student's home and open JupyterLab in it")
     p.add_argument("folder", nargs="?", default="build/student")
     p.add_argument("--no-open", action="store_true", help="only make the home")
+    p.add_argument("--release", action="append", default=[], metavar="ASSIGNMENT",
+                   help="give the home an exchange of its own (DIR/exchange) and release "
+                        "this assignment there, so that the Assignments tab lists it "
+                        "(repeatable)")
     args = top.parse_args(argv)
     try:
         course = Course(args.course)
@@ -127,13 +159,22 @@ def main(argv=None):
             course_id, root, includes = course_settings(course)
             print(student_config(course_id, args.exchange or root, includes), end="")
             return 0
-        work = make_home(course, args.folder)
+        exchange = Path(args.folder).resolve() / "exchange" if args.release else None
+        if exchange:
+            release_to_exchange(course, exchange, args.release)
+        work = make_home(course, args.folder, exchange=exchange)
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     home = work.parent
     print(f"Student home: {home} (configuration in {home / '.jupyter'}); "
           f"the released assignments are copied into {work}.")
+    if exchange:
+        print(f"The Assignments tab lists {', '.join(args.release)} from the home's own "
+              f"exchange ({exchange}): Fetch, work, Validate, Submit.")
+    else:
+        print("The Assignments tab is empty until an assignment is released to the "
+              "course's exchange (nbgrader release_assignment ASSIGNMENT).")
     if args.no_open:
         return 0
     command = [str(Path(sys.executable).parent / "jupyter"), "lab"]

@@ -322,6 +322,14 @@ def bounded_client(factory):
     return type(f"Bounded{factory.__name__}", (factory,), names)
 
 
+
+def _pass_on_interrupt(err):
+    """Re-raise Ctrl-C and an exit: a step that may fail in any way (a
+    kernel that is gone, a timeout, a cancelled wait) is caught as a
+    BaseException, but an instructor who stops the run stops it."""
+    if isinstance(err, (KeyboardInterrupt, SystemExit)):
+        raise err
+
 class GradedExecute(Execute):
     """nbgrader's Execute with test cells judged outside the student's kernel."""
 
@@ -447,6 +455,7 @@ class GradedExecute(Execute):
             self._transport(f"__import__('utils.grader.agent', fromlist=['agent'])"
                             f".receive_files({inbox!r})", "None")
         except BaseException as err:  # noqa: BLE001 - the notebook then misses its files
+            _pass_on_interrupt(err)
             self.log.warning("The kernel could not receive the submission's files: %s", err)
 
     def preprocess_cell(self, cell, resources, index):
@@ -495,6 +504,7 @@ class GradedExecute(Execute):
                     try:
                         session.restore()
                     except BaseException as err:  # noqa: BLE001 - a broken kernel, flagged
+                        _pass_on_interrupt(err)
                         if isinstance(err, remote.KernelLost):
                             result.kernel_lost = err.why
                         result.flag = result.flag or "the kernel did not answer after the test"
@@ -552,6 +562,7 @@ class GradedExecute(Execute):
             session.ship_all = True
             session.request("provide", answers=self._earlier)
         except BaseException as err:  # noqa: BLE001 - the loading cell then says what is missing
+            _pass_on_interrupt(err)
             self.log.warning("Could not give the kernel the earlier answers: %s", err)
 
     def _transport(self, code, expression):
@@ -648,7 +659,8 @@ class GradedExecute(Execute):
         try:
             self._deadline = time.monotonic() + RESPONSE_TIMEOUT
             text = self._transport("", expression)
-        except BaseException:  # noqa: BLE001 - no answer is itself worth a flag
+        except BaseException as err:  # noqa: BLE001 - no answer is itself worth a flag
+            _pass_on_interrupt(err)
             return "the tamper check (it gave no answer)"
         if not isinstance(text, str):
             return "the tamper check (it gave no answer)"
@@ -738,7 +750,8 @@ class GradedExecute(Execute):
         try:
             run_sync(self._wait_reply)(self.kc.kernel_info(), RESPONSE_TIMEOUT)
             return True
-        except BaseException:  # noqa: BLE001 - no answer in time, or the kernel is gone
+        except BaseException as err:  # noqa: BLE001 - no answer in time, or the kernel is gone
+            _pass_on_interrupt(err)
             return False
 
     def _stopped(self, cell, why):

@@ -41,11 +41,22 @@ kit's student id, ``SIS Login ID`` the email, and ``Section`` is left empty.
 A score cell left empty is left unchanged by Canvas.
 
 Every file is UTF-8 with a byte order mark (so Excel shows accented names
-right), every text cell goes through
+right), numbers are written as plain numbers, and each file is written to a
+temporary file first and renamed into place only when all four are ready: a
+failure never leaves a half-written export.
+
+Text cells follow the reader of the file.  The spreadsheet files
+(``notebooks.csv``, ``totals.csv``) pass every text cell through
 :func:`utils.grader.report.spreadsheet_safe` (an id like ``=HYPERLINK(...)``
-stays text), numbers are written as plain numbers, and each file is written
-to a temporary file first and renamed into place only when all four are
-ready: a failure never leaves a half-written export.
+stays text, shown with a leading ``'``).  The LMS files (``canvas.csv``,
+``lms.csv``, which Moodle's grade import reads too) carry the ids the
+platform matches students by (``ID``, ``SIS User ID``, ``SIS Login ID``, the
+id column) exactly as they are: a ``'`` added there would make the platform
+miss the student.  An id there that a spreadsheet would run as a formula
+(:func:`formula_risk`: ``=...``, or ``+ - @`` followed by a call or a
+reference such as ``@SUM(1)``) is refused: that student is left out of the
+LMS file and named in the warnings, to be corrected in the roster.  A plain
+``+41...`` or ``-x`` id is written as it is.
 """
 import csv
 import io
@@ -336,6 +347,37 @@ def _text(value):
     return spreadsheet_safe(safe_text("" if value is None else value, 2000))
 
 
+#: After a leading ``+ - @``, what makes a spreadsheet cell a formula that
+#: calls or refers to something: anything but letters, digits, ``. _ @ - +``
+#: and spaces (e.g. ``(`` of a function, ``!`` of a sheet reference, ``|``).
+_FORMULA_TAIL = re.compile(r"[^\w.@+\- ]")
+
+
+def formula_risk(value):
+    """Why an id written as it is would be read as a formula by a
+    spreadsheet, or ``""`` if it is safe to write as it is."""
+    text = "" if value is None else str(value)
+    if any(not c.isprintable() for c in text):
+        return "it holds control characters"
+    if text.startswith("="):
+        return "it starts with '='"
+    if text[:1] in ("+", "-", "@") and _FORMULA_TAIL.search(text[1:]):
+        return f"it starts with {text[0]!r} and holds {_FORMULA_TAIL.search(text[1:]).group()!r}"
+    return ""
+
+
+def _lms_ids(student, columns):
+    """``columns`` (``{column: id}``) as the LMS file writes them, as they
+    are; or one line saying which id of ``student`` is refused and why."""
+    for column, value in columns.items():
+        why = formula_risk(value)
+        if why:
+            return None, (f"{safe_text(student, 60)!r}: the {column} {safe_text(value, 60)!r} "
+                          f"would be read as a formula by a spreadsheet ({why}); "
+                          "correct it in the roster (python -m utils roster)")
+    return {column: "" if value is None else str(value) for column, value in columns.items()}, ""
+
+
 def late_span(lateness):
     """``"2 days 3 h"`` for a late submission, ``""`` otherwise."""
     from .deadlines import span
@@ -451,7 +493,7 @@ def write_exports(course, folder, assignments=None):
     texts[FILES["notebooks"]] = _csv_text(_notebook_rows(names, results, students))
     texts[FILES["totals"]] = _csv_text(_totals_rows(names, results, students, people, maxima))
     texts[FILES["canvas"]] = _csv_text(_canvas_rows(names, results, students, people, maxima,
-                                                    settings))
+                                                    settings, warnings))
     texts[FILES["lms"]] = _csv_text(_lms_rows(names, results, students, people, settings,
                                               warnings))
     folder.mkdir(parents=True, exist_ok=True)
@@ -514,15 +556,23 @@ def _upload_points(result, settings):
     return result.points
 
 
-def _canvas_rows(names, results, students, people, maxima, settings):
-    """``canvas.csv``, in Canvas's gradebook import layout."""
+def _canvas_rows(names, results, students, people, maxima, settings, warnings):
+    """``canvas.csv``, in Canvas's gradebook import layout: the ids as they
+    are (Canvas matches them exactly), a student with a formula-like id left
+    out and named in ``warnings``."""
     ids = settings.canvas_assignment_ids
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] + [
         f"{a} ({str(ids[a]).strip()})" if a in ids else a for a in names]
     rows = [header, ["Points Possible", "", "", "", ""] + [_number(maxima[a]) for a in names]]
     for student in students:
         person = people[student]
-        row = [_text(person.name), _text(person.lms_id), _text(student), _text(person.email), ""]
+        written, why = _lms_ids(student, {"ID": person.lms_id, "SIS User ID": student,
+                                          "SIS Login ID": person.email})
+        if why:
+            warnings.append(f"canvas.csv leaves out {why}")
+            continue
+        row = [_text(person.name), written["ID"], written["SIS User ID"],
+               written["SIS Login ID"], ""]
         for assignment in names:
             result = results[assignment].get(student)
             row.append("" if result is None else _number(_upload_points(result, settings)))
@@ -552,7 +602,11 @@ def _lms_rows(names, results, students, people, settings, warnings):
     for student in students:
         if not ids[student] or ids[student] in shared:
             continue
-        row, total, complete = [_text(ids[student])], 0.0, True
+        written, why = _lms_ids(student, {column: ids[student]})
+        if why:
+            warnings.append(f"lms.csv leaves out {why}")
+            continue
+        row, total, complete = [written[column]], 0.0, True
         for assignment in names:
             result = results[assignment].get(student)
             points = None if result is None else _upload_points(result, settings)

@@ -73,23 +73,26 @@ def _number(name):
 
 
 def score_table(course, assignment, outcomes):
-    """A student-by-notebook table of scores, totals and remarks, as text."""
+    """A student-by-notebook table of scores, late penalty, totals and remarks,
+    as text.  Read from the same :class:`StudentRecord` as the exports: the
+    total is after the late penalty, as in totals.csv and canvas.csv."""
     notebooks = course.notebooks(assignment)
-    header = ["student"] + [_number(n) for n in notebooks] + ["total", "remark"]
+    header = ["student"] + [_number(n) for n in notebooks] + ["late", "total", "remark"]
+    wanted = {o.student for o in outcomes}
+    records = [r for r in class_records(course, assignment, outcomes) if r.student in wanted]
     lines = []
-    for outcome in outcomes:
-        rows = notebook_rows(course, outcome)
-        cells = [safe_text(outcome.student, 40)]
-        total, total_max, by_hand = 0.0, 0.0, 0.0
-        for _, score, max_score, status in rows:
-            cells.append("n/g" if score is None else f"{score:g}")
-            total += score or 0.0
-            total_max += max_score or 0.0
-            if status.endswith(BY_HAND):
-                by_hand += float(status.split(", ", 1)[1].split()[0])
-        cells.append(f"{total:g}/{total_max:g}" if outcome.graded else "NOT GRADED")
-        waiting = f"{by_hand:g} {BY_HAND} (formgrader)" if by_hand else ""
-        cells.append(safe_text("; ".join(filter(None, [outcome.message, waiting])), 2000))
+    for record in records:
+        cells = [safe_text(record.student, 40)]
+        cells += ["n/g" if n.score is None else f"{n.score:g}" for n in record.notebooks]
+        cells.append(f"-{record.penalty:g}" if record.penalty else "")
+        cells.append(f"{record.final:g}/{record.max_score:g}" if record.state == GRADED
+                     else "NOT GRADED")
+        remarks = [record.message]
+        if record.penalty:
+            remarks.append(f"late: {record.penalty:g} of {record.score:g} point(s) taken")
+        if record.by_hand:
+            remarks.append(f"{record.by_hand:g} {BY_HAND} (formgrader)")
+        cells.append(safe_text("; ".join(filter(None, remarks)), 2000))
         lines.append(cells)
     widths = [max(len(str(row[i])) for row in [header] + lines)
               for i in range(len(header) - 1)]

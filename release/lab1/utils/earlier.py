@@ -11,6 +11,7 @@ to a class (``Network.backward = backward``) and that notebook's own
 ``load_answers`` lines.  Nothing else of it runs: no prints, no plots, no
 training, and the random numbers of your current notebook stay as they were.
 Change an earlier answer, save that notebook, and run the loading cell again.
+An answer still to write there is loaded all the same, with one line that says so.
 
 When you hand in, each notebook is graded on its own: the grader gives the
 notebook its own correct versions of what it loads, so a mistake in an
@@ -24,6 +25,8 @@ import json
 import os
 
 import numpy as np
+
+from utils.checks import not_written
 
 __all__ = ["EarlierAnswerError", "load_answers"]
 
@@ -92,8 +95,8 @@ def _from_notebook(stem, names, folder):
     if todo:
         # Loaded all the same: the cells that use them say, one line each, what
         # is still to write, and the rest of this notebook runs.
-        print(f"Note: {' and '.join(todo)} in {stem}.ipynb {'is' if len(todo) == 1 else 'are'} "
-              "not written yet; write it there, save that notebook and run this cell again.")
+        for name in todo:
+            print(not_written(name, stem))
     return [namespace[n] for n in names]
 
 

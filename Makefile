@@ -22,6 +22,13 @@ $(VENV)/.installed: requirements.txt
 	  && echo '{"ServerApp": {"allow_root": true}}' > $(VENV)/etc/jupyter/jupyter_server_config.json; fi
 	touch $@
 
+# The environment's python3 kernel gives test cells lend() and in_kernel(), as
+# grading does: an instructor can run a source notebook top to bottom (Run
+# All, nbgrader validate).  Grading kernels never load it.
+$(VENV)/.instructor-kernel: $(VENV)/.installed utils/grader/instructor_kernel.py
+	$(PY) -m utils.grader.instructor_kernel install
+	touch $@
+
 # Grading kernels run under bubblewrap; install it where we can (root, apt).
 sandbox:
 	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
@@ -88,7 +95,10 @@ $(SHARED)/.ready: $(VENV)/.installed
 	grep -lI "$(abspath $(VENV))" $(SHARED)/venv/bin/* | xargs -r sed -i "s|$(abspath $(VENV))|$(SHARED)/venv|g"
 	@# Students import the utils/ of their assignment folder, never the course's.
 	rm -f $(SHARED)/venv/.installed $(SHARED)/venv/.browser $(SHARED)/venv/.cluster \
+	  $(SHARED)/venv/.instructor-kernel \
 	  $(SHARED)/venv/lib/python*/site-packages/nn_course_kit.pth
+	@# ... and a plain python3 kernel, without the instructor's test helpers.
+	$(SHARED)/venv/bin/python -m ipykernel install --sys-prefix >/dev/null
 	chmod -R a+rX $(SHARED)
 	$(SHARED)/venv/bin/python -c "import nbgrader, numpy, jupyterlab"
 	@if [ "$$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then \
@@ -99,7 +109,7 @@ $(SHARED)/.ready: $(VENV)/.installed
 shared-env: $(SHARED)/.ready
 	@echo "Shared environment: $(SHARED)/venv/bin (nbgrader, jupyter, python)"
 
-demo: $(VENV)/.installed sandbox
+demo: $(VENV)/.installed $(VENV)/.instructor-kernel sandbox
 	$(PY) -m utils demo
 
 # Grade a synthetic class with stock nbgrader and with the kit, and compare
@@ -108,10 +118,10 @@ demo: $(VENV)/.installed sandbox
 bench: $(VENV)/.installed sandbox
 	$(PY) benchmarks/class_autograde.py $(BENCH_ARGS)
 
-test: $(VENV)/.installed sandbox browser cluster
+test: $(VENV)/.installed $(VENV)/.instructor-kernel sandbox browser cluster
 	$(PY) -m pytest
 
-release: $(VENV)/.installed
+release: $(VENV)/.installed $(VENV)/.instructor-kernel
 	$(PY) -m utils release
 
 # Lecture mode: solved, executed copies of the notebooks, and an offline site

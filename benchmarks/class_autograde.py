@@ -67,43 +67,12 @@ c.Execute.timeout = 120
 #: Run at the start of every kernel of the stock course and of the floor
 #: (an IPython startup file).  The kit's test cells call two helpers that the
 #: kit's grader provides; run inside the kernel, as stock nbgrader runs them,
-#: they mean: lend the given objects to the notebook for this cell only, and
-#: call a function on the notebook's objects.
-KERNEL_HELPERS = '''\
-"""Two helpers the kit's test cells call, for test cells run in the kernel."""
-
-
-def lend(**names):
-    """Give the notebook these objects until the end of the running cell."""
-    shell = get_ipython()  # noqa: F821
-    space = shell.user_ns
-    first = not _lent
-    for name, value in names.items():
-        _lent.setdefault(name, space.get(name, _ABSENT))
-        space[name] = value
-    if first:
-        shell.events.register("post_run_cell", _give_back)
-
-
-def in_kernel(func, *args, **kwargs):
-    """Call ``func`` on the notebook's objects (they are already here)."""
-    return func(*args, **kwargs)
-
-
-_ABSENT = object()
-_lent = {}
-
-
-def _give_back(*_):
-    shell = get_ipython()  # noqa: F821
-    for name, value in _lent.items():
-        if value is _ABSENT:
-            shell.user_ns.pop(name, None)
-        else:
-            shell.user_ns[name] = value
-    _lent.clear()
-    shell.events.unregister("post_run_cell", _give_back)
-'''
+#: they mean what they mean in the instructor's own kernels (lend the given
+#: objects for one cell, call a function on the notebook's objects): the
+#: extension of :mod:`utils.grader.instructor_kernel`.
+KERNEL_HELPERS = ('"""The kit\'s test-cell helpers, for test cells run in the kernel."""\n'
+                  'get_ipython().extension_manager.load_extension('  # noqa: ISC003
+                  '"utils.grader.instructor_kernel")\n')
 
 #: The line of nbgrader's log that starts a student's grading.
 STOCK_STUDENT = re.compile(r"Creating/updating student with ID '([^']+)'")

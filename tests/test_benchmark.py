@@ -121,24 +121,3 @@ def test_compare_names_every_difference():
     assert bench.compare(kit, dict(kit)) == []
 
 
-def test_kernel_helpers_lend_for_one_cell_only():
-    """In the stock course's kernels, lend() replaces names until the end of
-    the cell (names that did not exist disappear again), and in_kernel()
-    calls the function on the notebook's objects."""
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell(config=config)
-    try:
-        shell.run_cell(bench.KERNEL_HELPERS)
-        shell.run_cell("f = lambda: 'student'")
-        shell.run_cell("lend(f=lambda: 'lent', g=1)\nlend(f=lambda: 'again')\n"
-                       "during = f(), g")
-        shell.run_cell("after = f(), 'g' in dir()")
-        shell.run_cell("called = in_kernel(len, [1, 2, 3])")
-        assert shell.user_ns["during"] == ("again", 1)
-        assert shell.user_ns["after"] == ("student", False)
-        assert shell.user_ns["called"] == 3
-    finally:
-        shell.clear_instance()

@@ -109,8 +109,9 @@ def test_late_submissions(page):
     late = sections(page)["late"]
     rows = re.findall(r"<tr>(.*?)</tr>", late)
     assert [plain(r) for r in rows[1:]] == [
-        "late-lea 2026-10-19 01:00 UTC 2026-10-16 21:59 UTC 2 days 3 h 30 % 4.8"]
-    assert "Extensions: ext-eve (until 2026-10-20 10:00 UTC)" in plain(late)
+        "late-lea 2026-10-19 03:00 CEST (01:00 UTC) 2026-10-16 23:59 CEST (21:59 UTC) "
+        "2 days 3 h 1 min 30 % 4.8"]
+    assert "Extensions: ext-eve (until 2026-10-20 12:00 CEST (10:00 UTC))" in plain(late)
     assert "mistake-1" not in late                  # 6 minutes late: within the grace time
     assert "unknown" not in late                    # rosa submitted nothing: not "unknown"
 

@@ -14,7 +14,7 @@ from conftest import CLASS_VIEW_TIMES, small_course
 from utils import grading
 from utils.course import CourseError
 from utils.grader import deadlines
-from utils.grader.deadlines import Deadlines, Lateness, lateness
+from utils.grader.deadlines import Deadlines, Lateness, lateness, shown, span
 from utils.grader.report import gradebook
 from utils.submissions import fill_answers, solution_answers, write_submission
 
@@ -73,7 +73,7 @@ def test_lateness_reads_the_record_and_describes_itself():
                       "odd": {"time": "yesterday", "source": "instructor"}}}
     late = lateness(book, times, "lab1", "lea")
     assert late.late and late.penalty == pytest.approx(0.3) and late.source == "exchange"
-    assert late.describe() == "late by 2 days 1 h (due 2026-10-16 23:59 UTC); penalty 30%"
+    assert late.describe() == "late by 2 days 1 h 1 min; due 2026-10-16 23:59 UTC; penalty 30%"
     for student in ("odd", "nobody"):              # an unreadable or absent time: never late
         unknown = lateness(book, times, "lab1", student)
         assert not unknown.late and unknown.submitted is None
@@ -128,3 +128,17 @@ def test_stock_nbgrader_autograde_uses_the_record_and_the_same_penalty(tmp_path)
         assert submission.timestamp == recorded.replace(tzinfo=None)
         nb = submission.notebooks[0]
         assert nb.score > 0 and nb.late_submission_penalty == pytest.approx(0.25 * nb.score)
+
+
+def test_times_are_shown_in_the_courses_zone_with_utc_beside_and_spans_to_the_minute():
+    """A due date set as 23:59 in Berlin reads as 23:59 CEST (21:59 UTC), not as
+    21:59 UTC alone; "late by" keeps its minutes."""
+    book = _book(due={"lab1": "2026-10-16 23:59"}, timezone="Europe/Berlin")
+    times = {"lab1": {"lea": {"time": "2026-10-18T07:05:00+00:00", "source": "exchange"}}}
+    late = lateness(book, times, "lab1", "lea")
+    assert late.describe() == \
+        "late by 1 day 9 h 6 min; due 2026-10-16 23:59 CEST (21:59 UTC)"
+    assert shown(dt.datetime(2026, 12, 1, 23, 30, tzinfo=UTC), "Europe/Berlin") == \
+        "2026-12-02 00:30 CET (2026-12-01 23:30 UTC)"
+    assert [span(s) for s in (20, 60 * 61, 86400 + 60 * 12, 2 * 86400 + 3 * 3600)] == \
+        ["1 min", "1 h 1 min", "1 day 12 min", "2 days 3 h"]

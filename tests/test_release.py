@@ -10,7 +10,7 @@ import pytest
 
 from conftest import KIT
 from utils import grading
-from utils.course import STUDENT_MODULES, Course
+from utils.course import Course, student_modules
 from utils.course import make_scratch_course
 
 KIT_COURSE = Course(KIT)
@@ -91,8 +91,11 @@ def test_release_holds_no_solution_and_no_hidden_test(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_ships_only_student_helpers(assignment):
     """The released utils/ holds the student-facing modules and nothing instructor-only."""
-    shipped = sorted(p.name for p in (KIT_COURSE.release / assignment / "utils").iterdir())
-    assert shipped == sorted(n for n in STUDENT_MODULES if (KIT / "utils" / n).exists())
+    folder = KIT_COURSE.release / assignment / "utils"
+    shipped = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    assert shipped == sorted(n for n in student_modules(assignment)
+                             if (KIT / "utils" / n).exists())
+    assert f"prerequisites/{assignment}.py" in shipped     # its own table, no other
     text = _released_text(assignment)
     for private in ("utils.reference", "utils.grading", "utils.submissions", "tests/variants"):
         assert private not in text
@@ -101,7 +104,7 @@ def test_release_ships_only_student_helpers(assignment):
 def test_student_helpers_import_nothing_instructor_only():
     """The shipped modules import only the standard library, numpy, matplotlib,
     scikit-learn and each other."""
-    for name in STUDENT_MODULES:
+    for name in sorted({n for a in ASSIGNMENTS for n in student_modules(a)}):
         path = KIT / "utils" / name
         if not path.exists():
             continue

@@ -1,4 +1,6 @@
 """The source notebooks: clean, well-formed nbgrader notebooks in the kit's style."""
+import ast
+import importlib
 import re
 
 import nbformat
@@ -76,3 +78,49 @@ def test_answer_cells_have_a_solution_region(path):
         meta = _nbgrader(cell)
         if meta.get("solution") and cell.cell_type == "code":
             assert "### BEGIN SOLUTION" in cell.source, meta["grade_id"]
+
+
+def _calls(tree, name):
+    """Every call of ``name(...)`` in ``tree``."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name) and node.func.id == name]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("path", NOTEBOOKS)
+def test_a_test_that_lends_earlier_exercises_checks_the_students_first(path):
+    """Every earlier exercise a test cell lends in grading (``name=ref.name``) is one
+    its visible part tries first with ``uses("<assignment>", ...)``, before any other
+    check; every name given to ``uses`` has a check in utils/prerequisites."""
+    assignment = path.parent.name
+    table = importlib.import_module(f"utils.prerequisites.{assignment}").CHECKS
+    nb = nbformat.read(str(path), 4)
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if not (meta.get("grade") and cell.cell_type == "code"):
+            continue
+        source = cell.source
+        hidden = "\n".join(re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS",
+                                      source, flags=re.S))
+        visible = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", source, flags=re.S)
+        lent = {kw.arg for call in _calls(ast.parse(hidden), "lend") for kw in call.keywords
+                if isinstance(kw.value, ast.Attribute) and kw.value.attr == kw.arg}
+        uses = _calls(ast.parse(visible), "uses")
+        used = [kw.arg for call in uses for kw in call.keywords]
+        where = f"{assignment}/{path.stem}: {meta['grade_id']}"
+        assert lent <= set(used), f"{where}: lends {sorted(lent - set(used))} without uses()"
+        for call in uses:
+            assert isinstance(call.args[0], ast.Constant) and call.args[0].value == assignment, where
+            assert all(kw.arg not in (None,) for kw in call.keywords), where
+        missing = [name for name in used if name not in table]
+        assert not missing, f"{where}: no check of {missing} in utils/prerequisites/{assignment}.py"
+        if lent:        # the grader lends before the visible part tries them
+            assert source.index("lend(") < source.index("uses("), \
+                f"{where}: uses() runs before the hidden part lends"
+        if uses:
+            first_check = min((n.lineno for n in ast.walk(ast.parse(visible))
+                               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                               and n.func.id.startswith(("check_", "call", "run_quietly"))),
+                              default=None)
+            assert first_check is None or uses[0].lineno <= first_check, \
+                f"{where}: uses() comes after a check"

@@ -22,7 +22,14 @@ ASSIGNMENTS = ("lab1", "lab2", "hw1", "hw2")
 
 #: The student-facing part of ``utils``: copied into every released
 #: assignment as ``utils/``.  Nothing else of the package ships.
-STUDENT_MODULES = ("__init__.py", "checks.py", "plots.py", "data.py", "earlier.py")
+STUDENT_MODULES = ("__init__.py", "checks.py", "plots.py", "data.py", "earlier.py",
+                   "prerequisites/__init__.py")
+
+
+def student_modules(assignment):
+    """The files of ``utils/`` that ``assignment`` ships: :data:`STUDENT_MODULES`
+    and its own table of ``utils/prerequisites`` (no other assignment's)."""
+    return STUDENT_MODULES + (f"prerequisites/{assignment}.py",)
 
 #: The course's conventions (shapes, layouts, cost scaling): one page, shipped
 #: at the root of every released assignment as ``CONVENTIONS.md``.
@@ -219,9 +226,10 @@ def copy_student_modules(destination, notebooks=None, assignment=None):
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    for name in STUDENT_MODULES:
+    for name in student_modules(assignment or destination.name):
         source = KIT_ROOT / "utils" / name
         if source.exists():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target / name)
     shutil.copyfile(CONVENTIONS, destination / "CONVENTIONS.md")
     if notebooks is None:

@@ -88,9 +88,12 @@ def _from_notebook(stem, names, folder):
         np.random.set_state(state)
     missing = [n for n in names if n not in namespace]
     if missing:
+        it, cell = ("it", "the cell that defines it") if len(missing) == 1 else \
+            ("each", "the cells that define them")
         raise EarlierAnswerError(
-            f"{stem}.ipynb defines no {', '.join(missing)}: check the spelling here and "
-            f"that the cell defining it in {stem}.ipynb is there and saved")
+            f"{stem}.ipynb defines no {', '.join(missing)}: check the spelling of {it} "
+            f"here, and that {cell} in {stem}.ipynb {'is' if len(missing) == 1 else 'are'} "
+            "there and saved")
     todo = [n for n in names if n in unwritten]
     if todo:
         # Loaded all the same: the cells that use them say, one line each, what

@@ -274,21 +274,12 @@ def _kernel_manager(sockets):
     """A kernel manager for this environment's own Python kernel, whatever
     kernel specs are installed elsewhere under the same name; it talks to
     the kernel through socket files in the folder ``sockets``."""
-    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import KernelManager
 
-    class OwnPython(KernelSpecManager):
-        """Kernel specs where ``python3`` is always this Python."""
-
-        def get_kernel_spec(self, kernel_name):
-            """This Python's own spec for ``python3``; the usual lookup otherwise."""
-            if kernel_name == KERNEL_NAME:
-                return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
-            return super().get_kernel_spec(kernel_name)
+    from .grader.kernels import PlainPython
 
     # Local socket files, not TCP ports: nothing else on the machine can connect.
-    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=OwnPython(),
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=PlainPython(),
                          transport="ipc", ip=os.path.join(sockets, "kernel"))
 
 
@@ -651,7 +642,7 @@ def build(course, assignments=None, output=None, jobs=None, progress=print, note
             nbformat.write(lecture_copy(source)[0], folder / f"{name}.ipynb")
             if notebooks is None or name in notebooks:
                 work.append((assignment, name))
-        copy_student_modules(folder)
+        copy_student_modules(folder, assignment=assignment)
         _conventions_page(folder, site / assignment)
 
     results = {}

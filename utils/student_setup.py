@@ -73,16 +73,34 @@ def student_config(course_id, exchange_root, path_includes_course=True):
 def student_environment(home, user=TRY_STUDENT):
     """The environment of a student whose home is ``home``: their own Jupyter
     configuration, the course's Python first on ``PATH``, nothing of the
-    instructor's grading set-up."""
+    instructor's grading set-up.  The home gets a plain ``python3`` kernel spec
+    of the course's Python: a student's kernel has none of the helpers the
+    instructor's kernels give test cells (:mod:`utils.grader.instructor_kernel`)."""
     home = Path(home)
+    _plain_kernel_spec(home / ".local" / "share" / "jupyter")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JUPYTER", "NN_KIT", "PYTHON"))}
     env.update(HOME=str(home), USER=user, LOGNAME=user,
                JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
                JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
+               # searched before the environment's own folder (which a virtual
+               # environment otherwise puts first): the plain kernel spec wins
+               JUPYTER_PATH=str(home / ".local" / "share" / "jupyter"),
                JUPYTER_RUNTIME_DIR=str(home / ".local" / "share" / "jupyter" / "runtime"),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     return env
+
+
+def _plain_kernel_spec(data_dir):
+    """Write ipykernel's own ``python3`` spec for this Python under ``data_dir``."""
+    from ipykernel.kernelspec import get_kernel_dict
+    folder = Path(data_dir) / "kernels" / "python3"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "kernel.json").write_text(json.dumps(
+            dict(get_kernel_dict(), display_name="Python 3"), indent=1) + "\n")
+    except OSError:
+        pass                # a home this process cannot write: its owner set it up
 
 
 def make_home(course, folder, exchange=None):

@@ -29,12 +29,17 @@ class Variant:
 
     ``answers`` maps an answer cell's grade id to the code a student wrote.
     ``loses`` lists the grade cells this answer must lose points on; an empty
-    tuple marks a correct alternative that must keep every point.
+    tuple marks a correct alternative that must keep every point.  ``says``
+    maps a grade cell's id to words its visible check must show in the
+    student's own notebook (run with this answer and every other one right);
+    ``"02_layer:test_layer_forward_values"`` names a cell of a later notebook
+    of the assignment, which loads this one's answers.
     """
     name: str
     answers: dict
     loses: tuple = ()
     note: str = ""
+    says: dict = field(default_factory=dict, compare=False)
     notebook: str = field(default="", compare=False)
 
     @property

@@ -287,8 +287,10 @@ def _duration(seconds):
     return f"{seconds} s" if seconds < 60 else span(seconds)
 
 
-def _when(moment):
-    return "–" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
+def _when(moment, zone="UTC"):
+    """A time in the course's time zone, UTC beside it (:func:`deadlines.shown`)."""
+    from .deadlines import shown
+    return "–" if moment is None else shown(moment, zone)
 
 
 def _table(header, rows, numeric=()):
@@ -354,7 +356,7 @@ def _header(view):
             ["before late penalties", _mean(mean0), _points(median0), _points(best0)]]
     return (f"<header><h1>{_e(view.assignment)}: class report</h1>"
             f"<p>Course folder <code>{_e(view.course.root.name)}</code>, written "
-            f"{_when(view.written)}. Totals are out of {_points(top)} points, over the "
+            f"{_when(view.written, _zone(view))}. Totals are out of {_points(top)} points, over the "
             f"{len(graded)} graded student(s).</p>"
             f'<div class="tiles">{tiles}</div>'
             + _table(["total", "mean", "median", "max"], rows, numeric=(1, 2, 3))
@@ -459,6 +461,11 @@ def _by_hand(view):
                     + _table(["student", "notebook", "points"], rows, numeric=(2,)))
 
 
+def _zone(view):
+    """The course's time zone, as its deadlines give it (UTC without deadlines)."""
+    return next((r.lateness.zone for r in view.records if r.lateness is not None), "UTC")
+
+
 def _late(view):
     dated = [r for r in view.records if r.lateness is not None and r.lateness.due is not None]
     if not dated:
@@ -467,8 +474,9 @@ def _late(view):
     unknown = [r for r in dated if r.state != MISSING and r.lateness.submitted is None]
     parts = []
     if late:
-        rows = [[_e(r.student, 80), _when(r.lateness.submitted),
-                 _when(r.lateness.due) + (" (extended)" if r.lateness.extended else ""),
+        rows = [[_e(r.student, 80), _when(r.lateness.submitted, r.lateness.zone),
+                 _when(r.lateness.due, r.lateness.zone)
+                 + (" (extended)" if r.lateness.extended else ""),
                  _duration(r.lateness.seconds_late), _percent(r.lateness.penalty),
                  _points(r.penalty)] for r in late]
         parts.append(_table(["student", "submitted", "due", "late by", "penalty",
@@ -478,7 +486,8 @@ def _late(view):
     extended = [r for r in dated if r.lateness.extended]
     if extended:
         parts.append("<p>Extensions: " + ", ".join(
-            f"{_e(r.student, 80)} (until {_when(r.lateness.due)})" for r in extended) + ".</p>")
+            f"{_e(r.student, 80)} (until {_when(r.lateness.due, r.lateness.zone)})"
+            for r in extended) + ".</p>")
     if unknown:
         parts.append("<p>Submission time unknown (not counted as late; record it in "
                      "<code>submission_times.json</code> if needed): "

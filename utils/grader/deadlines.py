@@ -141,32 +141,47 @@ class Lateness:
     source: str = ""                 # where that time came from
     seconds_late: float = 0.0        # after the grace time; 0 when on time or unknown
     penalty: float = 0.0             # fraction of each score taken
+    zone: str = "UTC"                # the course's time zone, for showing times
 
     @property
     def late(self):
         return self.seconds_late > 0
 
     def describe(self):
-        """``"late by 1 day 2 h (due 2026-10-16 21:59 UTC, extended); penalty 20 %"``."""
+        """``"late by 1 day 2 h 5 min; due 2026-10-16 23:59 CEST (21:59 UTC), extended;
+        penalty 20 %"``."""
         if self.due is None:
             return "no due date"
-        due = f"due {self.due:%Y-%m-%d %H:%M} UTC" + (", extended" if self.extended else "")
+        due = f"due {shown(self.due, self.zone)}" + (", extended" if self.extended else "")
         if self.submitted is None:
-            return f"submission time unknown ({due})"
+            return f"submission time unknown; {due}"
         if not self.late:
-            return f"on time ({due})"
-        text = f"late by {span(self.seconds_late)} ({due})"
+            return f"on time; {due}"
+        text = f"late by {span(self.seconds_late)}; {due}"
         return text + (f"; penalty {self.penalty:.0%}" if self.penalty else "")
 
 
 def span(seconds):
-    """``"2 days 3 h"``, ``"5 h 10 min"``, ``"12 min"``."""
+    """``"2 days 3 h 5 min"``, ``"1 day 12 min"``, ``"5 h 10 min"``, ``"12 min"``:
+    to the minute (at least 1 min)."""
     minutes = max(1, round(seconds / 60))
     days, minutes = divmod(minutes, 1440)
     hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    parts = [f"{days} day{'s' if days > 1 else ''}" if days else "",
+             f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    return " ".join(p for p in parts if p)
+
+
+def shown(moment, zone="UTC"):
+    """An aware time as the course reads it: ``"2026-10-16 23:59 CEST (21:59 UTC)"``
+    in the course's time ``zone`` with UTC beside it (with its date when that
+    differs), or ``"2026-10-16 21:59 UTC"`` for a course in UTC."""
+    utc = moment.astimezone(dt.timezone.utc)
+    if zone in ("UTC", "Etc/UTC", ""):
+        return f"{utc:%Y-%m-%d %H:%M} UTC"
+    local = moment.astimezone(ZoneInfo(zone))
+    beside = f"{utc:%H:%M}" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M}"
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({beside} UTC)"
 
 
 def lateness(book, times, assignment, student):
@@ -175,7 +190,8 @@ def lateness(book, times, assignment, student):
     due, extended = book.due_date(assignment, student)
     entry = times.get(assignment, {}).get(student) or {}
     submitted = _recorded(entry.get("time"))
-    result = Lateness(due, extended, submitted, entry.get("source", "") if submitted else "")
+    result = Lateness(due, extended, submitted, entry.get("source", "") if submitted else "",
+                      zone=book.timezone)
     if due is not None and submitted is not None:
         seconds = (submitted - due).total_seconds()
         if seconds > 60 * book.grace_minutes:

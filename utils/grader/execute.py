@@ -428,8 +428,8 @@ class GradedExecute(Execute):
         if specs:
             self.kernel_name = sandbox.KERNEL_NAME
         km = super().create_kernel_manager()
-        if specs:
-            km.kernel_spec_manager = KernelSpecManager(kernel_dirs=[specs])
+        km.kernel_spec_manager = KernelSpecManager(kernel_dirs=[specs]) if specs \
+            else kernels.PlainPython()
         # Sockets of this kernel alone, in a folder only it and the grader see.
         km.transport = "ipc"
         km.ip = os.path.join(private, "sockets", "kernel")

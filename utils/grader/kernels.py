@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_core.utils import run_sync
 
 #: Run when a grading kernel starts, before it is given a notebook: the
@@ -27,6 +28,21 @@ WARM_IMPORTS = "--IPKernelApp.exec_lines=import numpy, matplotlib.pyplot"
 #: A kernel started ahead but not taken within this many seconds is not
 #: used: it is stopped and another started (a long pause between notebooks).
 MAX_WAIT_SECONDS = 300
+
+
+class PlainPython(KernelSpecManager):
+    """Kernel specs where ``python3`` is always this Python's own ipykernel, with
+    nothing of the instructor's kernel spec (no test helpers, see
+    :mod:`utils.grader.instructor_kernel`): what grading without a sandbox and
+    the lecture's solved copies run in."""
+
+    def get_kernel_spec(self, kernel_name):
+        """This Python's plain spec for ``python3``; the usual lookup otherwise."""
+        if kernel_name == "python3":
+            from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+            from jupyter_client.kernelspec import KernelSpec
+            return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+        return super().get_kernel_spec(kernel_name)
 
 
 @dataclass

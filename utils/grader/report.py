@@ -210,7 +210,8 @@ def class_records(course, assignment, outcomes=None):
             if outcome is None:
                 record.notebooks = [NotebookScore(n, 0.0, maxima[n], NOT_SUBMITTED)
                                     for n in course.notebooks(assignment)]
-                record.lateness = deadlines.Lateness(*book.due_date(assignment, student))
+                record.lateness = deadlines.Lateness(*book.due_date(assignment, student),
+                                                    zone=book.timezone)
                 records.append(record)
                 continue
             record.state = GRADED if outcome.graded else NOT_GRADED

@@ -60,6 +60,8 @@ KIT_ROOT = Path(__file__).resolve().parents[2]
 #: (This file also runs as a script, so it cannot import ``STUDENT_MODULES``;
 #: a test checks that the two agree.)
 KERNEL_FILES = ("__init__.py", "checks.py", "plots.py", "data.py", "earlier.py",
+                "prerequisites/__init__.py", "prerequisites/lab1.py", "prerequisites/lab2.py",
+                "prerequisites/hw1.py", "prerequisites/hw2.py",
                 "grader/agent.py", "grader/wire.py", "grader/guard.py")
 
 

@@ -28,7 +28,7 @@ import numpy as np
 __all__ = [
     "CheckFailed", "describe", "check_array", "check_shape", "check_scalar",
     "check_close", "check_equal", "check_unchanged", "call", "run_quietly",
-    "passed", "not_written", "not_made",
+    "passed", "not_written", "not_made", "uses",
 ]
 
 
@@ -239,15 +239,25 @@ def check_equal(name, value, expected, hint=None):
               bare=f"{name} is not what it should be.", subject=name)
 
 
-def check_unchanged(name, before, after, hint=None):
-    """Check that an input array was not modified by the function under test."""
+def check_unchanged(name, before, after, hint=None, put_back=False):
+    """Check that an input array was not modified by the function under test.
+
+    ``put_back=True`` for a function that may change its input while it works
+    (a gradient check nudging one weight at a time) but must leave it as it was.
+    """
     __tracebackhide__ = True
     if not np.array_equal(before, after):
-        said = (f"{name} was changed by your function: it should compute a new "
-                "array and leave its input as it was.")
-        _fail(said, hint or "Copy first (Z = Z.copy()) or use an expression such as "
-                            "np.maximum(...) that builds a new array.",
-              public=said, kind="unchanged", subject=name)
+        if put_back:
+            said = (f"{name} was left changed by your function: it may change an entry "
+                    "while it works, but must put it back before it goes on.")
+            hint = hint or ("After computing with the nudged entry, set it back to the "
+                            "value it had (keep that value in a variable first).")
+        else:
+            said = (f"{name} was changed by your function: it should compute a new "
+                    "array and leave its input as it was.")
+            hint = hint or ("Copy first (Z = Z.copy()) or use an expression such as "
+                            "np.maximum(...) that builds a new array.")
+        _fail(said, hint, public=said, kind="unchanged", subject=name)
 
 
 def _argument_names(name, count):
@@ -292,6 +302,43 @@ def _exercise_name(call_text):
     return call_text
 
 
+def _unwritten(name, err):
+    """Fail with the one line for the unwritten exercise that raised ``err``
+    while ``name`` (a call of a test) ran."""
+    __tracebackhide__ = True
+    frames = list(traceback.walk_tb(err.__traceback__))
+    code = frames[-1][0].f_code if frames else None
+    earlier = _earlier_notebook(code.co_filename) if code else None
+    if earlier:      # an earlier notebook's answer that this one loaded
+        said = not_written(getattr(code, "co_qualname", code.co_name),
+                           earlier.removesuffix(".ipynb"))
+        _fail(said, cause=err, public=f"{_exercise_name(name)} needs an exercise of an "
+                                      "earlier notebook that is not written yet.",
+              kind="missing", subject=name)
+    shell = _shell()
+    in_cell = code is not None and shell is not None \
+        and _cell_name(shell, code.co_filename) is not None
+    said = not_written(getattr(code, "co_qualname", code.co_name) if in_cell
+                       else _exercise_name(name))
+    _fail(said, cause=err, public=said, kind="missing", subject=name)
+
+
+def _error_advice(err):
+    """What a NumPy shape error usually means, or ``None``."""
+    text = str(err)
+    if not isinstance(err, ValueError):
+        return None
+    if text.startswith("matmul:") or "not aligned" in text:
+        return ("A matrix product A @ B needs as many columns in A as rows in B: check "
+                "the order of the two factors (W @ X or X @ W?) against the shapes "
+                "the text gives, and whether one of them needs a transpose.")
+    if "could not be broadcast" in text:
+        return ("Two arrays of different shapes were combined entry by entry: compare "
+                "their shapes with the ones the text gives (a transpose, or a row "
+                "where a column is needed?).")
+    return None
+
+
 def call(name, func, *args, **kwargs):
     """Call a function under test; turn a crash into an explanation.
 
@@ -303,28 +350,15 @@ def call(name, func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except NotImplementedError as err:
-        frames = list(traceback.walk_tb(err.__traceback__))
-        code = frames[-1][0].f_code if frames else None
-        earlier = _earlier_notebook(code.co_filename) if code else None
-        if earlier:      # an earlier notebook's answer that this one loaded
-            said = not_written(getattr(code, "co_qualname", code.co_name),
-                               earlier.removesuffix(".ipynb"))
-            _fail(said, cause=err, public=f"{_exercise_name(name)} needs an exercise of an "
-                                          "earlier notebook that is not written yet.",
-                  kind="missing", subject=name)
-        shell = _shell()
-        in_cell = code is not None and shell is not None \
-            and _cell_name(shell, code.co_filename) is not None
-        said = not_written(getattr(code, "co_qualname", code.co_name) if in_cell
-                           else _exercise_name(name))
-        _fail(said, cause=err, public=said, kind="missing", subject=name)
+        _unwritten(name, err)
     except Exception as err:  # any error in student code becomes a clear failure
         given = "; ".join(f"{n} is {describe(a)}"
                           for n, a in zip(_argument_names(name, len(args)), args))
         where = _where_in_cells(err.__traceback__)
         hint = "\n".join(line for line in (
             f"It happened in {where}." if where else None,
-            f"It was called with: {given}." if given else None) if line)
+            f"It was called with: {given}." if given else None,
+            _error_advice(err)) if line)
         error = _plain_error_name(err)
         raised = f"raised {error}" if error else "raised an error"
         # The hint describes what the function was given: not for a feedback page.
@@ -334,12 +368,33 @@ def call(name, func, *args, **kwargs):
                           got=type(err).__name__, public=public) from err
 
 
-def run_quietly(name, func, *args, **kwargs):
+#: What a NumPy warning of each kind usually means, for :func:`run_quietly`.
+WARNING_ADVICE = (
+    ("overflow", "an overflow",
+     "A number grew too large for a float (np.exp of a number above about 709 is inf). "
+     "Rewrite the formula so that np.exp only ever sees numbers that are not large and "
+     "positive. np.where(condition, a, b) does not help on its own: NumPy computes a and "
+     "b for every entry before it chooses, so np.exp inside it still sees the large "
+     "numbers (clip its input first, or compute each branch only where it applies)."),
+    ("invalid", "an invalid value",
+     "0/0, inf - inf or 0 * inf came up. Often an earlier step went out of range: np.exp "
+     "of a very negative number is exactly 0 (an underflow), so a ratio of such numbers "
+     "is 0/0, and np.exp of a large number is inf. Shift the numbers before np.exp so "
+     "that the largest one it sees in each group is 0."),
+    ("divide", "a division by zero",
+     "A denominator became 0, or np.log got 0: look for a sum of np.exp values that all "
+     "underflowed to 0, or a probability of exactly 0."),
+)
+
+
+def run_quietly(name, func, *args, hint=None, **kwargs):
     """Call ``func`` and fail with a clear message if NumPy warns.
 
     Overflow in ``np.exp`` or a division by zero only prints a warning, which
     is easy to miss; under grading any warning costs the test.  This turns
-    such a warning into an explanation.
+    such a warning into an explanation of that kind of warning, followed by
+    the test's own ``hint``.  An unwritten ``func`` gets its one line, as in
+    :func:`call`.
     """
     __tracebackhide__ = True
     with warnings.catch_warnings():
@@ -347,14 +402,96 @@ def run_quietly(name, func, *args, **kwargs):
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             try:
                 return func(*args, **kwargs)
+            except NotImplementedError as err:
+                _unwritten(name, err)
             except (FloatingPointError, RuntimeWarning) as err:
+                text = str(err).lower()
+                what, advice = ("an overflow, a division by zero or an invalid value",
+                                "Some intermediate value overflowed or divided by zero.")
+                for word, kind, said in WARNING_ADVICE:
+                    if word in text:
+                        what, advice = kind, said
+                        break
                 _fail(f"{name} triggered a NumPy warning: {err}.",
-                      "Some intermediate value overflowed or divided by zero. "
-                      "Rewrite the formula so that np.exp only ever sees "
-                      "numbers that are not large and positive.",
-                      public=f"{name} triggered a NumPy warning (an overflow, a division "
-                             "by zero or an invalid value).",
+                      "\n".join(h for h in (advice, hint) if h),
+                      public=f"{name} triggered a NumPy warning ({what}).",
                       kind="warning", subject=name)
+
+
+def uses(assignment, **earlier):
+    """Check the earlier exercises a test calls before the test checks its own.
+
+    A test of ``train_loop`` runs your ``forward_propagation`` too; when that
+    one is wrong, every later test fails, each blaming its own function.  So
+    a test that calls earlier exercises names them first::
+
+        uses("hw1", sigmoid=sigmoid, forward_propagation=forward_propagation)
+
+    and each is tried, in that order, on the small fixed example of
+    ``utils/prerequisites/<assignment>.py`` (the inputs and results of its own
+    visible test).  The first one that is wrong, unwritten or crashing fails
+    this test with a line that names it.  Nothing is printed, the random
+    numbers of the notebook stay where they were, and NumPy's warnings are
+    left to each exercise's own test.
+    """
+    __tracebackhide__ = True
+    import importlib
+    table = importlib.import_module(f"utils.prerequisites.{assignment}").CHECKS
+    for name, obj in earlier.items():
+        if name not in table:
+            raise KeyError(f"utils/prerequisites/{assignment}.py has no check of {name}")
+        problem, cause = _try_earlier(table[name], obj)
+        if problem is None:
+            continue
+        if isinstance(cause, NotImplementedError):
+            _unwritten(name, cause)       # names the exercise that raised it
+        notebook = _loaded_from(obj)
+        if notebook:
+            said = (f"This test uses your {name} from {notebook}, which {problem} on a "
+                    f"small example: make its test pass in {notebook} first, then load "
+                    "it again.")
+        else:
+            said = (f"This test uses your {name}, which {problem} on a small example: "
+                    f"make the test of {name} pass first, then run this test again.")
+        _fail(said, public=said, kind="earlier", subject=name)
+
+
+def _try_earlier(check, obj):
+    """``(None, None)`` when ``check(obj)`` finds ``obj`` right, else ``(what is
+    wrong, the exception or None)``; quietly, and with the random state kept."""
+    import contextlib
+    import io
+    state = np.random.get_state()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            problem = check(obj)
+        return (problem, None) if problem else (None, None)
+    except NotImplementedError as err:
+        return "is not written yet", err
+    except Exception as err:  # noqa: BLE001 - any crash of the earlier exercise is the cause
+        error = _plain_error_name(err)
+        return (f"raises {error}" if error else "raises an error"), err
+    finally:
+        np.random.set_state(state)
+
+
+def _loaded_from(obj):
+    """``"01_single_neuron"`` for a function or class that :mod:`utils.earlier` loaded
+    from that notebook, else ``None`` (only plain functions and classes are looked
+    into: anything else may answer a look with code of its own)."""
+    import types
+    codes = []
+    if isinstance(obj, types.FunctionType):
+        codes = [obj.__code__]
+    elif isinstance(obj, type):
+        codes = [v.__code__ for v in vars(obj).values() if isinstance(v, types.FunctionType)]
+    for code in codes:
+        earlier = _earlier_notebook(code.co_filename)
+        if earlier:
+            return earlier.removesuffix(".ipynb")
+    return None
 
 
 def passed(what="All visible checks"):

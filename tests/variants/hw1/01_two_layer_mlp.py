@@ -97,6 +97,27 @@ def _probe(before="", restore="theta[index] = saved",
 '''
 
 
+#: The grade cells of later exercises whose visible part uses each earlier function
+#: (directly or through the function it tests): with that function wrong, each of them
+#: names it.
+LATER = {
+    "neural_network_structure": ("test_train_loop_output", "test_train_loop_values",
+                                 "test_sweep", "test_chosen_settings"),
+    "sigmoid_derivative": ("test_backprop_values", "test_gradient_check_values",
+                           "test_train_loop_output", "test_train_loop_values",
+                           "test_sweep", "test_chosen_settings"),
+    "forward_propagation": ("test_backprop_values", "test_gradient_check_values",
+                            "test_gradient_check_broken", "test_train_loop_output",
+                            "test_train_loop_values", "test_predict_values",
+                            "test_sweep", "test_chosen_settings"),
+}
+
+
+def named_later(function):
+    """``says`` for a mistake in ``function``: every later check names it."""
+    return {cell: f"your {function}" for cell in LATER[function]}
+
+
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
     Variant("n_y read from X", {"neural_network_structure": '''
@@ -104,7 +125,7 @@ def neural_network_structure(X, Y, n_h=5):
     n_x = X.shape[0]
     n_y = X.shape[0]
     return (n_x, n_h, n_y)
-'''}, loses=("test_structure",)),
+'''}, loses=("test_structure",), says=named_later("neural_network_structure")),
     Variant("n_y taken as the number of samples", {"neural_network_structure": '''
 def neural_network_structure(X, Y, n_h=5):
     n_x = X.shape[0]
@@ -135,7 +156,9 @@ def initialize_parameters(n_x, n_h, n_y):
     b2 = np.zeros((n_y, 1))
     parameters = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
     return parameters
-'''}, loses=("test_initialize_values",)),
+'''}, loses=("test_initialize_values",),
+        says={"test_train_loop_values": "your initialize_parameters, which gives wrong values of W2",
+              "test_chosen_settings": "your initialize_parameters"}),
     Variant("W2 of shape (n_h, n_y)", {"initialize_parameters": '''
 def initialize_parameters(n_x, n_h, n_y):
     W1 = np.random.randn(n_h, n_x) / np.sqrt(n_x)
@@ -149,20 +172,24 @@ def initialize_parameters(n_x, n_h, n_y):
     Variant("sigmoid with the sign flipped", {"sigmoid": '''
 def sigmoid(x):
     return 1 / (1 + np.exp(x))
-'''}, loses=("test_sigmoid", "test_sigmoid_stable")),
+'''}, loses=("test_sigmoid", "test_sigmoid_stable"),
+        says={"test_sigmoid_derivative": "This test uses your sigmoid, which gives wrong values",
+              "test_forward_values": "your sigmoid", "test_predict_values": "your sigmoid"}),
     Variant("textbook sigmoid that overflows", {"sigmoid": '''
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))
-'''}, loses=("test_sigmoid_stable",)),
+'''}, loses=("test_sigmoid_stable",),
+        says={"test_sigmoid_stable": "the simplest fix is np.clip(x, -500, 500) before np.exp"}),
     Variant("stable-looking sigmoid with np.where", {"sigmoid": '''
 def sigmoid(x):
     x = np.asarray(x, dtype=float)
     return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
-'''}, loses=("test_sigmoid_stable",)),
+'''}, loses=("test_sigmoid_stable",),
+        says={"test_sigmoid_stable": "np.where(condition, a, b) does not help on its own"}),
     Variant("derivative applied to x instead of sigmoid(x)", {"sigmoid_derivative": '''
 def sigmoid_derivative(x):
     return x * (1 - x)
-'''}, loses=("test_sigmoid_derivative",)),
+'''}, loses=("test_sigmoid_derivative",), says=named_later("sigmoid_derivative")),
 
     Variant("forward without b2", {"forward_propagation": '''
 def forward_propagation(X, parameters):
@@ -176,7 +203,7 @@ def forward_propagation(X, parameters):
     A2 = sigmoid(Z2)
     cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
     return A2, cache
-'''}, loses=("test_forward_values",)),
+'''}, loses=("test_forward_values",), says=named_later("forward_propagation")),
     Variant("forward without the output activation", {"forward_propagation": '''
 def forward_propagation(X, parameters):
     W1 = parameters["W1"]
@@ -202,14 +229,18 @@ def forward_propagation(X, parameters):
     A2 = sigmoid(Z2)
     cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
     return cache, A2
-'''}, loses=("test_forward_values",)),
+'''}, loses=("test_forward_values",),
+        says={"test_predict_values": "your forward_propagation, which returns the cache first"}),
 
     Variant("cost without the 1/2", {"compute_cost": '''
 def compute_cost(A2, Y):
     m = Y.shape[1]
     cost = np.sum((A2 - Y) ** 2) / m
     return cost
-'''}, loses=("test_cost_value",)),
+'''}, loses=("test_cost_value",),
+        says={"test_gradient_check_values": "your compute_cost, which gives a wrong cost",
+              "test_gradient_check_broken": "your compute_cost",
+              "test_train_loop_values": "your compute_cost"}),
     Variant("cost averaged over the wrong axis length", {"compute_cost": '''
 def compute_cost(A2, Y):
     m = Y.shape[0]
@@ -222,18 +253,25 @@ def compute_cost(A2, Y):
     diff = A2 - Y
     cost = np.dot(diff, diff.T) / (2 * m)
     return cost
-'''}, loses=("test_cost_value",)),
+'''}, loses=("test_cost_value",),
+        says={"test_train_loop_values": "your compute_cost, which gives a cost that is not a "
+                                        "single number"}),
 
     Variant("derivative taken at A1 instead of Z1", {"back_propagation": BACKPROP_HEAD + '''
     dZ1 = (W2.T @ dZ2) * sigmoid_derivative(A1)
     dW1 = dZ1 @ X.T
     db1 = np.sum(dZ1, axis=1, keepdims=True)
-''' + BACKPROP_TAIL}, loses=("test_backprop_values",)),
+''' + BACKPROP_TAIL}, loses=("test_backprop_values",),
+        # the gradient check disagrees with this back-propagation: the check names it
+        says={"test_gradient_check_values": "your back_propagation, which gives wrong values of dW1",
+              "test_sweep": "your back_propagation"}),
     Variant("db1 of shape (n_h,) without keepdims", {"back_propagation": BACKPROP_HEAD + '''
     dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
     dW1 = dZ1 @ X.T
     db1 = np.sum(dZ1, axis=1)
-''' + BACKPROP_TAIL}, loses=("test_backprop_values",)),
+''' + BACKPROP_TAIL}, loses=("test_backprop_values",),
+        says={"test_train_loop_output": "your back_propagation, which gives values of db1 of the "
+                                        "wrong shape"}),
     Variant("dW1 transposed", {"back_propagation": BACKPROP_HEAD + '''
     dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
     dW1 = X @ dZ1.T
@@ -252,7 +290,9 @@ def compute_cost(A2, Y):
     Variant("update forgets b2", {"update_parameters": UPDATE_HEAD + '''
     W2 = parameters["W2"] - learning_rate * grads["dW2"]
     b2 = parameters["b2"]
-''' + UPDATE_TAIL}, loses=("test_update_parameters",)),
+''' + UPDATE_TAIL}, loses=("test_update_parameters",),
+        says={"test_train_loop_output": "your update_parameters, which gives wrong values of b2",
+              "test_train_loop_values": "your update_parameters"}),
     Variant("update with a fixed learning rate", {"update_parameters": UPDATE_HEAD + '''
     W2 = parameters["W2"] - 0.01 * grads["dW2"]
     b2 = parameters["b2"] - 0.01 * grads["db2"]
@@ -267,7 +307,9 @@ def compute_cost(A2, Y):
             print(f"Epoch {iteration}: Loss = {cost}")
         grads = back_propagation(X, Y, parameters, cache)
         update_parameters(parameters, grads, learning_rate)
-''' + TRAIN_TAIL}, loses=("test_train_loop_output", "test_train_loop_values")),
+''' + TRAIN_TAIL}, loses=("test_train_loop_output", "test_train_loop_values"),
+        says={"test_sweep": "your train_loop, which gives wrong values of W1",
+              "test_chosen_settings": "your train_loop"}),
     Variant("training loop that re-initializes every iteration", {"train_loop": TRAIN_HEAD + '''
     for iteration in range(max_iteration):
         parameters = initialize_parameters(n_x, n_h, n_y)
@@ -306,7 +348,9 @@ def predict(X, parameters):
     A2, cache = forward_propagation(X, parameters)
     predictions = A2
     return predictions
-'''}, loses=("test_predict_values",)),
+'''}, loses=("test_predict_values",),
+        says={"test_sweep": "your predict, which gives wrong labels",
+              "test_chosen_settings": "your predict"}),
     Variant("predict returns a flat array", {"predict": '''
 def predict(X, parameters):
     A2, cache = forward_propagation(X, parameters)
@@ -325,13 +369,20 @@ def predict(X, parameters):
             train_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
             test_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
     return train_acc, test_acc
+'''}, loses=("test_sweep",), says={"test_sweep": "measured on the SECOND pair of arguments"}),
+    Variant("sweep that measures on the notebook's validation set, not on its arguments",
+            {"hyperparameter_sweep": SWEEP_HEAD + '''
+            parameters = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration, print_cost=False)
+            train_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
+            test_acc[i, j] = np.mean(predict(X_valid, parameters) == Y_valid)
+    return train_acc, test_acc
 '''}, loses=("test_sweep",)),
     Variant("sweep counts correct labels instead of the fraction", {"hyperparameter_sweep": SWEEP_HEAD + '''
             parameters = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration, print_cost=False)
             train_acc[i, j] = np.sum(predict(X_train, parameters) == Y_train)
             test_acc[i, j] = np.sum(predict(X_test, parameters) == Y_test)
     return train_acc, test_acc
-'''}, loses=("test_sweep",)),
+'''}, loses=("test_sweep",), says={"test_sweep": "not a count"}),
     Variant("sweep that prints every cost", {"hyperparameter_sweep": SWEEP_HEAD + '''
             parameters = train_loop(X_train, Y_train, n_h, learning_rate, max_iteration)
             train_acc[i, j] = np.mean(predict(X_train, parameters) == Y_train)
@@ -343,7 +394,8 @@ def predict(X, parameters):
 chosen_n_h = 10
 chosen_learning_rate = 0.01
 chosen_max_iteration = 10
-'''}, loses=("test_chosen_settings",)),
+'''}, loses=("test_chosen_settings",),
+        says={"test_chosen_settings": "the validation accuracy is 0.489; it should be at least 0.99"}),
     Variant("settings as floats", {"chosen_settings": '''
 chosen_n_h = 10.0
 chosen_learning_rate = 2.0
@@ -379,7 +431,9 @@ chosen_max_iteration = 100.0
                  "difference and the value it returns is not that: with epsilon = 0.01 it gives "
                  "4.7e-3 instead of 4.4e-6, and it would call a right gradient suspicious."),
     Variant("gradient check that never puts the entry back", {"gradient_check": GRADCHECK_HEAD
-            + _probe(restore="pass") + GRADCHECK_TAIL}, loses=("test_gradient_check_values",)),
+            + _probe(restore="pass") + GRADCHECK_TAIL}, loses=("test_gradient_check_values",),
+            says={"test_gradient_check_values": "it may change an entry while it works, but must "
+                                                "put it back before it goes on"}),
     Variant("gradient check that moves the entries of a copy", {"gradient_check": GRADCHECK_HEAD
             + _probe(before=".copy()") + GRADCHECK_TAIL},
             loses=("test_gradient_check_values", "test_gradient_check_broken")),
@@ -411,6 +465,12 @@ def neural_network_structure(X, Y, n_h=5):
     n_x = np.shape(X)[0]
     n_y = len(Y)
     return n_x, n_h, n_y
+'''}),
+    Variant("structure returning a list", {"neural_network_structure": '''
+def neural_network_structure(X, Y, n_h=5):
+    n_x = X.shape[0]
+    n_y = Y.shape[0]
+    return [n_x, n_h, n_y]
 '''}),
     Variant("initialization with np.random.normal", {"initialize_parameters": '''
 def initialize_parameters(n_x, n_h, n_y):
@@ -502,6 +562,19 @@ def update_parameters(parameters, grads, learning_rate):
         parameters = update_parameters(parameters, grads, learning_rate)
         iteration += 1
 ''' + TRAIN_TAIL}),
+    Variant("training loop returning a list with return_costs", {"train_loop": TRAIN_HEAD + '''
+    for iteration in range(max_iteration):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        costs.append(cost)
+        if print_cost:
+            print(f"Epoch {iteration}: Loss = {cost}")
+        grads = back_propagation(X, Y, parameters, cache)
+        parameters = update_parameters(parameters, grads, learning_rate)
+    if return_costs:
+        return [parameters, costs]
+    return parameters
+'''}),
     Variant("training loop that prints extra lines while debugging", {"train_loop": TRAIN_HEAD + '''
     print("training with", n_h, "hidden neurons")
     for iteration in range(max_iteration):

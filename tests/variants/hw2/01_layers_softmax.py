@@ -147,10 +147,16 @@ def train_with(epoch_start, batches=None, update=None, record=None):
 
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
-    Variant("LinearUpdate.forward with W instead of W.T", {"LinearUpdate": LINEAR_HEAD + '''
+    # A wrong earlier class: its own test loses the points; in the student's notebook every
+    # later test that runs it names it first (graded, they get the correct class).
+    Variant("W @ A in LinearUpdate.forward", {"LinearUpdate": LINEAR_HEAD + '''
     def forward(self, A):
         return self.W @ A + self.b
-''' + LINEAR_BACKWARD}, loses=("test_linear_forward",)),
+''' + LINEAR_BACKWARD}, loses=("test_linear_forward",),
+        says={"test_linear_forward": "matrix product",
+              "test_layer_forward": "This test uses your LinearUpdate, which raises ValueError",
+              "test_net_backward": "This test uses your LinearUpdate",
+              "test_train": "This test uses your LinearUpdate"}),
     Variant("LinearUpdate.forward that squeezes its result", {"LinearUpdate": LINEAR_HEAD + '''
     def forward(self, A):
         return np.squeeze(self.W.T @ A + self.b)
@@ -161,7 +167,10 @@ VARIANTS = [
         gW = gY @ A.T
         gb = np.sum(gY, axis=1, keepdims=True)
         return gA, gW, gb
-'''}, loses=("test_linear_backward",)),
+'''}, loses=("test_linear_backward",),
+        says={"test_layer_backward": "your LinearUpdate, which gives values of gW of the wrong shape",
+              "test_net_forward": "This test uses your LinearUpdate",
+              "test_predict": "This test uses your LinearUpdate"}),
     Variant("gb without summing over the samples", {"LinearUpdate": LINEAR_HEAD + LINEAR_FORWARD + '''
     def backward(self, A, gY):
         return self.W @ gY, A @ gY.T, gY
@@ -181,7 +190,17 @@ class LogisticUpdate:
 
     def backward(self, Y, grad_out):
         return Y * (1 - Y) * grad_out
-'''}, loses=("test_logistic_forward",)),
+'''}, loses=("test_logistic_forward",),
+        says={"test_logistic_forward": "only where z >= 0"}),
+    Variant("sigmoid with np.where, which computes np.exp of both branches", {"LogisticUpdate": '''
+class LogisticUpdate:
+    def forward(self, Z):
+        return np.where(Z >= 0, 1 / (1 + np.exp(-Z)), np.exp(Z) / (1 + np.exp(Z)))
+
+    def backward(self, Y, grad_out):
+        return Y * (1 - Y) * grad_out
+'''}, loses=("test_logistic_forward",),
+        says={"test_logistic_forward": "np.where(condition, a, b) does not help on its own"}),
     Variant("logistic backward that treats Y as Z", {"LogisticUpdate": SIGMOID + '''
     def backward(self, Y, grad_out):
         s = self.forward(Y)
@@ -190,20 +209,36 @@ class LogisticUpdate:
     Variant("logistic backward that forgets grad_out", {"LogisticUpdate": SIGMOID + '''
     def backward(self, Y, grad_out):
         return Y * (1 - Y)
-'''}, loses=("test_logistic_backward",)),
+'''}, loses=("test_logistic_backward",),
+        says={"test_layer_backward": "This test uses your LogisticUpdate, which gives wrong values "
+                                     "in backward",
+              "test_net_backward": "This test uses your LogisticUpdate"}),
 
     Variant("softmax over the wrong axis", {"SoftmaxClassifier": '''
 class SoftmaxClassifier:
     def forward(self, A):
         E = np.exp(A - np.max(A, axis=1, keepdims=True))
         return E / np.sum(E, axis=1, keepdims=True)
-''' + SOFTMAX_CE + SOFTMAX_BACKWARD}, loses=("test_softmax_forward", "test_softmax_stable")),
+''' + SOFTMAX_CE + SOFTMAX_BACKWARD}, loses=("test_softmax_forward", "test_softmax_stable"),
+        says={"test_net_forward": "This test uses your SoftmaxClassifier, which gives wrong "
+                                  "probabilities in forward",
+              "test_train_history": "This test uses your SoftmaxClassifier"}),
     Variant("softmax without subtracting the max", {"SoftmaxClassifier": '''
 class SoftmaxClassifier:
     def forward(self, A):
         E = np.exp(A)
         return E / np.sum(E, axis=0, keepdims=True)
-''' + SOFTMAX_CE + SOFTMAX_BACKWARD}, loses=("test_softmax_stable",)),
+''' + SOFTMAX_CE + SOFTMAX_BACKWARD}, loses=("test_softmax_stable",),
+        says={"test_softmax_stable": "Subtract the largest score of each column"}),
+    # 0/0 where every score of a column underflows: the advice on invalid values, then the
+    # test's own hint (each column, not the whole array).
+    Variant("softmax that subtracts the largest score of the whole array", {"SoftmaxClassifier": '''
+class SoftmaxClassifier:
+    def forward(self, A):
+        E = np.exp(A - np.max(A))
+        return E / np.sum(E, axis=0, keepdims=True)
+''' + SOFTMAX_CE + SOFTMAX_BACKWARD}, loses=("test_softmax_stable",),
+        says={"test_softmax_stable": "not the largest score of the whole array"}),
     Variant("softmax that shifts its input in place", {"SoftmaxClassifier": '''
 class SoftmaxClassifier:
     def forward(self, A):
@@ -222,7 +257,9 @@ class SoftmaxClassifier:
     Variant("cross entropy that indexes whole rows with P[T]", {"SoftmaxClassifier": SOFTMAX_FORWARD + '''
     def cross_entropy(self, P, T):
         return float(-np.mean(np.log(P[T])))
-''' + SOFTMAX_BACKWARD}, loses=("test_cross_entropy",)),
+''' + SOFTMAX_BACKWARD}, loses=("test_cross_entropy",),
+        says={"test_net_loss": "This test uses your SoftmaxClassifier, which gives a wrong number "
+                               "from cross_entropy"}),
     Variant("cross entropy with the indices the wrong way round", {"SoftmaxClassifier": SOFTMAX_FORWARD + '''
     def cross_entropy(self, P, T):
         N = P.shape[1]
@@ -253,7 +290,10 @@ class SoftmaxClassifier:
 
     def backward(self, A, Y, grad_out):
         return self.linear.backward(A, grad_out)
-'''}, loses=("test_layer_backward",)),
+'''}, loses=("test_layer_backward",),
+        says={"test_net_backward": "This test uses your Layer, which gives wrong values of gW in "
+                                   "backward",
+              "test_train": "This test uses your Layer"}),
     Variant("layer backward that gives A to the logistic update", {"Layer": LAYER_HEAD + '''
     def forward(self, A):
         return self.logistic.forward(self.linear.forward(A))
@@ -294,7 +334,11 @@ class SoftmaxClassifier:
         gA1, gW2, gb2 = self.layer2.backward(A1, A2, gA2)
         _, gW1, gb1 = self.layer1.backward(X, A1, gA1)
         return {"W1": gW1, "b1": gb1, "W2": gW2, "b2": gb2, "W3": gW3, "b3": gb3}
-'''}, loses=("test_net_backward",)),
+'''}, loses=("test_net_backward",),
+        says={"test_train": "This test uses your NeuralNet, which gives wrong gradients of W3 in "
+                            "backward",
+              "test_train_history": "This test uses your NeuralNet",
+              "test_predict": "This test uses your NeuralNet"}),
     Variant("L2 gradient lam * W without the 1/N", {"NeuralNet": NET_HEAD + NET_FORWARD + NET_LOSS + '''
     def backward(self, X, A1, A2, P, T, lam=0.0):
         gY = self.classifier.backward(P, T)
@@ -464,6 +508,10 @@ def predict(net, X):
         gb = gY.sum(axis=1).reshape(-1, 1)
         return gA, gW, gb
 '''}),
+    Variant("LinearUpdate.backward that returns a list", {"LinearUpdate": LINEAR_HEAD + LINEAR_FORWARD + '''
+    def backward(self, A, gY):
+        return [self.W @ gY, A @ gY.T, gY.sum(axis=1, keepdims=True)]
+'''}),
     Variant("LinearUpdate with loops over the samples", {"LinearUpdate": LINEAR_HEAD + '''
     def forward(self, A):
         N = A.shape[1]
@@ -549,6 +597,18 @@ class SoftmaxClassifier:
         gA, gW, gb = self.linear.backward(A, gZ)
         return (gA, gW, gb)
 '''}),
+    Variant("Layer.backward and NeuralNet.forward that return lists", {"Layer": LAYER_HEAD + '''
+    def forward(self, A):
+        return self.logistic.forward(self.linear.forward(A))
+
+    def backward(self, A, Y, grad_out):
+        return list(self.linear.backward(A, self.logistic.backward(Y, grad_out)))
+''', "NeuralNet": NET_HEAD + '''
+    def forward(self, X):
+        A1 = self.layer1.forward(X)
+        A2 = self.layer2.forward(A1)
+        return [A1, A2, self.classifier.forward(self.output.forward(A2))]
+''' + NET_LOSS + NET_BACKWARD}),
     Variant("Layer.backward that computes Y again from A", {"Layer": LAYER_HEAD + '''
     def forward(self, A):
         return self.logistic.forward(self.linear.forward(A))

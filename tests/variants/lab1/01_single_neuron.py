@@ -30,20 +30,39 @@ def neurons(X, W, B):
     Variant("missing bias", {"neurons": '''
 def neurons(X, W, B):
     return np.matmul(X, W.T)
-'''}, loses=("test_neurons_values",)),
+'''}, loses=("test_neurons_values",),
+        says={"02_layer:test_layer_forward_values":
+              "your neurons from 01_single_neuron, which gives wrong weighted sums"}),
     Variant("leaky ReLU", {"relu": '''
 def relu(Z):
     return np.maximum(0.01 * Z, Z)
-'''}, loses=("test_relu",)),
+'''}, loses=("test_relu",),
+        says={"test_neuron_class": "This test uses your relu, which gives wrong values",
+              "02_layer:test_layer_forward_values": "your relu from 01_single_neuron",
+              "06_backprop:test_backward_output_layer": "your relu from 01_single_neuron"}),
     Variant("ReLU that overwrites its input", {"relu": '''
 def relu(Z):
     Z[Z < 0] = 0
     return Z
-'''}, loses=("test_relu",)),
+'''}, loses=("test_relu",),
+        says={"02_layer:test_layer_forward_values":
+              "your relu from 01_single_neuron, which changes the array it is given"}),
+    Variant("relu left unwritten", {"relu": '''
+def relu(Z):
+    """max(0, z) for every entry of Z (an array of any shape, or a number)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+'''}, loses=("test_relu",),
+        says={"test_neuron_class": "relu is not written yet",
+              "02_layer:test_layer_forward_values": "relu in 01_single_neuron is not written yet"}),
     Variant("sigmoid with the sign flipped", {"sigmoid": '''
 def sigmoid(Z):
     return 1 / (1 + np.exp(Z))
-'''}, loses=("test_sigmoid_values", "test_sigmoid_stable")),
+'''}, loses=("test_sigmoid_values", "test_sigmoid_stable"),
+        says={"test_neuron_class": "This test uses your sigmoid, which gives wrong values",
+              "02_layer:test_layer_forward_columns": "your sigmoid from 01_single_neuron",
+              "06_backprop:test_sigmoid_derivative": "your sigmoid from 01_single_neuron",
+              "06_backprop:test_tanh_derivative": "your sigmoid from 01_single_neuron"}),
     Variant("textbook sigmoid that overflows", {"sigmoid": '''
 def sigmoid(Z):
     return 1 / (1 + np.exp(-Z))

@@ -89,12 +89,21 @@ VARIANTS = [
     Variant("leaky relu method", network(relu='''
     def relu(self, z):
         return np.where(z > 0, z, 0.01 * z)
-'''), loses=("test_network_activations",)),
+'''), loses=("test_network_activations",),
+        says={"test_forward_values": "This test uses your relu, which gives wrong values"}),
     Variant("relu method that overwrites its input", network(relu='''
     def relu(self, z):
         z[z < 0] = 0
         return z
-'''), loses=("test_network_activations",)),
+'''), loses=("test_network_activations",),
+        says={"test_forward_cache": "your relu, which changes the array it is given"}),
+    Variant("sigmoid method with the sign flipped", network(sigmoid='''
+    def sigmoid(self, z):
+        z = np.clip(z, -500, 500)
+        return 1 / (1 + np.exp(z))
+'''), loses=("test_network_activations",),
+        says={"test_forward_values": "This test uses your sigmoid, which gives wrong values",
+              "test_forward_stable": "your sigmoid"}),
     Variant("textbook sigmoid method that overflows", network(sigmoid='''
     def sigmoid(self, z):
         return 1 / (1 + np.exp(-z))

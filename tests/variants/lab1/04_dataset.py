@@ -262,6 +262,13 @@ VARIANTS = [
             data, labels = zip(*batch_data)
             yield np.array(data), np.array(labels)
 ''')),
+    Variant("__getitem__ returns a list [features, label]", dataset(access='''
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __getitem__(self, idx):
+        return [self.data[idx], self.labels[idx]]
+''')),
     Variant("__len__ from the n_per_class kept by __init__", dataset(init=DATASET_INIT + '''
         self.n_per_class = n_per_class
 ''', access='''

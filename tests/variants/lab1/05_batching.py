@@ -85,6 +85,14 @@ def predict_batches(model, loader):
         labels.extend(batch_labels)
     return np.array(outputs), np.array(labels)
 '''}),
+    Variant("outputs and labels returned as a list", {"predict_batches": '''
+def predict_batches(model, loader):
+    outputs, labels = [], []
+    for X, y in loader:
+        outputs.append(model.forward(X))
+        labels.append(y)
+    return [np.vstack(outputs), np.concatenate(labels)]
+'''}),
     Variant("outputs and labels joined with np.concatenate along axis 0", {"predict_batches": '''
 def predict_batches(model, loader):
     pairs = [(model.forward(X), np.asarray(y)) for X, y in loader]

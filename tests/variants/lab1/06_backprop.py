@@ -64,7 +64,9 @@ VARIANTS = [
     # -- mistakes ---------------------------------------------------------
     Variant("dense_backward: dW transposed (A_prev.T @ dZ)",
             {"dense_backward": dense_with(dW="A_prev.T @ dZ")},
-            loses=("test_dense_backward_params",)),
+            loses=("test_dense_backward_params",),
+            says={"test_backward_update":
+                  "your dense_backward, which gives values of dW of the wrong shape"}),
     Variant("dense_backward: dB averaged over the batch instead of summed",
             {"dense_backward": dense_with(dB="np.mean(dZ, axis=0, keepdims=True)")},
             loses=("test_dense_backward_params",)),
@@ -75,7 +77,8 @@ VARIANTS = [
     # function raises, so it loses both cells of its exercise (and nothing else).
     Variant("dense_backward: dA_prev through W.T (raises unless W is square)",
             {"dense_backward": dense_with(dA_prev="dZ @ W.T")},
-            loses=("test_dense_backward_params", "test_dense_backward_input")),
+            loses=("test_dense_backward_params", "test_dense_backward_input"),
+            says={"test_backward_hidden_layers": "your dense_backward, which raises ValueError"}),
     Variant("dense_backward: dA_prev by the column-layout formula W.T @ dZ.T, (M, L)",
             {"dense_backward": dense_with(dA_prev="W.T @ dZ.T")},
             loses=("test_dense_backward_input",)),
@@ -91,27 +94,37 @@ def dense_backward(dZ, A_prev, W):
     Variant("dense_backward averages dB and backward calls it: charged in exercise 1 only",
             {"dense_backward": dense_with(dB="dZ.mean(axis=0, keepdims=True)"),
              "backward": BACKWARD_THROUGH_DENSE},
-            loses=("test_dense_backward_params",)),
+            loses=("test_dense_backward_params",),
+            says={"test_backward_output_layer":
+                  "This test uses your dense_backward, which gives wrong values of dB",
+                  "test_backward_hidden_layers": "your dense_backward",
+                  "test_backward_update": "your dense_backward"}),
     Variant("dense_backward left unwritten, backward calls it", {"dense_backward": '''
 def dense_backward(dZ, A_prev, W):
     # YOUR CODE HERE
     raise NotImplementedError()
     return dW, dB, dA_prev
-'''}, loses=("test_dense_backward_params", "test_dense_backward_input")),
+'''}, loses=("test_dense_backward_params", "test_dense_backward_input"),
+        says={"test_backward_output_layer": "dense_backward is not written yet"}),
     Variant("relu derivative equal to 1 at zero", {"relu_derivative": '''
 def relu_derivative(Z):
     return (Z >= 0).astype(float)
-'''}, loses=("test_relu_derivative",)),
+'''}, loses=("test_relu_derivative",),
+        says={"test_backward_hidden_layers": "This test uses your relu_derivative, which gives "
+                                             "wrong values"}),
     Variant("relu derivative that overwrites Z", {"relu_derivative": '''
 def relu_derivative(Z):
     Z[Z > 0] = 1.0
     Z[Z <= 0] = 0.0
     return Z
-'''}, loses=("test_relu_derivative",)),
+'''}, loses=("test_relu_derivative",),
+        says={"test_backward_output_layer": "your relu_derivative, which changes the array"}),
     Variant("sigmoid derivative applied to Z instead of sigmoid(Z)", {"sigmoid_derivative": '''
 def sigmoid_derivative(Z):
     return Z * (1 - Z)
-'''}, loses=("test_sigmoid_derivative",)),
+'''}, loses=("test_sigmoid_derivative",),
+        says={"test_backward_output_layer": "This test uses your sigmoid_derivative",
+              "test_tanh_derivative": "your sigmoid_derivative, which gives wrong values"}),
     Variant("backward: sigmoid derivative taken at the output, not at Z3", {"backward": backward_with(
         output_layer='''
     dZ3 = (self.output - y_true) * sigmoid_derivative(self.output)

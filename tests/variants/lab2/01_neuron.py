@@ -4,16 +4,29 @@ Each answer is the whole answer cell as a student would write it.
 """
 from utils.submissions import Stub, Variant
 
+#: What a visible check says when it calls a wrong earlier exercise.
+SIGMOID_WRONG = "This test uses your sigmoid, which gives wrong values"
+SIGMOID_WRONG_02 = "This test uses your sigmoid from 01_neuron, which gives wrong values"
+PRIME_WRONG_02 = "This test uses your sigmoid_prime from 01_neuron, which gives wrong values"
+
 VARIANTS = [
     # -- mistakes ---------------------------------------------------------
     Variant("sigmoid with the sign flipped", {"sigmoid": '''
 def sigmoid(a):
     return 1 / (1 + np.exp(a))
-'''}, loses=("test_sigmoid", "test_sigmoid_stable")),
+'''}, loses=("test_sigmoid", "test_sigmoid_stable"),
+        # every later check that calls sigmoid names it, in 02_tiny_network too
+        says={"test_sigmoid_prime": SIGMOID_WRONG, "test_neuron_forward": SIGMOID_WRONG,
+              "test_neuron_gradient": SIGMOID_WRONG,
+              "02_tiny_network:test_network_forward": SIGMOID_WRONG_02,
+              "02_tiny_network:test_network_gradient_output": SIGMOID_WRONG_02,
+              "02_tiny_network:test_network_gradient_hidden": SIGMOID_WRONG_02}),
     Variant("textbook sigmoid that overflows", {"sigmoid": '''
 def sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
-'''}, loses=("test_sigmoid_stable",)),
+'''}, loses=("test_sigmoid_stable",),
+        # its values are right, so only the warning in sigmoid_prime's check shows it
+        says={"test_sigmoid_prime": "the warning may come from sigmoid"}),
     Variant("stable-looking sigmoid with np.where", {"sigmoid": '''
 def sigmoid(a):
     a = np.asarray(a, dtype=float)
@@ -22,19 +35,27 @@ def sigmoid(a):
     Variant("sigmoid_prime by the unsimplified formula (overflows)", {"sigmoid_prime": '''
 def sigmoid_prime(a):
     return np.exp(-a) / (1 + np.exp(-a)) ** 2
-'''}, loses=("test_sigmoid_prime",)),
+'''}, loses=("test_sigmoid_prime",),
+        says={"test_neuron_gradient": "your sigmoid_prime, which gives wrong values for large "
+                                      "inputs"}),
     Variant("sigmoid_prime with a instead of sigmoid(a)", {"sigmoid_prime": '''
 def sigmoid_prime(a):
     return sigmoid(a) * (1 - a)
-'''}, loses=("test_sigmoid_prime",)),
+'''}, loses=("test_sigmoid_prime",),
+        says={"test_neuron_gradient": "This test uses your sigmoid_prime, which gives wrong values",
+              "02_tiny_network:test_network_forward": PRIME_WRONG_02,
+              "02_tiny_network:test_network_gradient_output": PRIME_WRONG_02,
+              "02_tiny_network:test_network_gradient_hidden": PRIME_WRONG_02}),
     Variant("neuron_forward without the sigmoid", {"neuron_forward": '''
 def neuron_forward(X, w, b):
     return X @ w + b
-'''}, loses=("test_neuron_forward",)),
+'''}, loses=("test_neuron_forward",),
+        says={"test_neuron_gradient": "This test uses your neuron_forward, which gives wrong outputs"}),
     Variant("neuron_forward that returns a column (N, 1)", {"neuron_forward": '''
 def neuron_forward(X, w, b):
     return sigmoid(X @ w.reshape(2, 1) + b)
-'''}, loses=("test_neuron_forward",)),
+'''}, loses=("test_neuron_forward",),
+        says={"test_neuron_gradient": "your neuron_forward, which gives outputs of the wrong shape"}),
     Variant("mse as the plain mean (no factor 1/2)", {"mse": '''
 def mse(y, t):
     return np.mean((y - t) ** 2)

@@ -11,19 +11,29 @@ def network_forward(X, W_h, b_h, w_o, b_o):
     h = sigmoid(X @ W_h + b_h)
     y = sigmoid(h @ w_o + b_o)
     return h, y
-'''}, loses=("test_network_forward",)),
+'''}, loses=("test_network_forward",),
+        says={"test_network_gradient_output": "your network_forward, which gives values of h of "
+                                              "the wrong shape",
+              "test_network_gradient_hidden": "your network_forward, which gives values of h of "
+                                              "the wrong shape"}),
     Variant("forward with W_h transposed, as in lab 1", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
     h = sigmoid(X @ W_h.T + b_h)
     y = sigmoid(h @ w_o + b_o)
     return y, h
-'''}, loses=("test_network_forward",)),
+'''}, loses=("test_network_forward",),
+        says={"test_network_gradient_hidden": "your network_forward, which gives wrong values of h"}),
     Variant("forward without the sigmoid at the output", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
     h = sigmoid(X @ W_h + b_h)
     y = h @ w_o + b_o
     return y, h
-'''}, loses=("test_network_forward",)),
+'''}, loses=("test_network_forward",),
+        # the gradient tests call it too: they name it instead of blaming network_gradient
+        says={"test_network_gradient_output": "This test uses your network_forward, which gives "
+                                              "wrong values of y",
+              "test_network_gradient_hidden": "This test uses your network_forward, which gives "
+                                              "wrong values of y"}),
     Variant("forward written for exactly two hidden neurons", {"network_forward": '''
 def network_forward(X, W_h, b_h, w_o, b_o):
     h1 = sigmoid(X @ W_h[:, 0] + b_h[0])
@@ -179,7 +189,7 @@ def network_gradient(X, t, W_h, b_h, w_o, b_o):
     grads["db_o"] = np.sum(delta_o)
     return grads
 '''}),
-    Variant("gradient with a loop over the hidden neurons, as on the lab sheet", {"network_gradient": '''
+    Variant("gradient with a loop over the hidden neurons, formula by formula", {"network_gradient": '''
 def network_gradient(X, t, W_h, b_h, w_o, b_o):
     N = X.shape[0]
     H = W_h.shape[1]

@@ -43,11 +43,20 @@ for job in jobs:
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config)
     shown = found.setdefault(job["key"], {})
+    first = True
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        # a shell without a kernel has no inline backend: plots go to Agg, the
+        # rest of the cell (imports, the notebook's seed) runs as in a kernel
+        source = "\n".join(line for line in cell.source.splitlines()
+                           if not line.lstrip().startswith("%matplotlib"))
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            result = shell.run_cell(cell.source, store_history=False)
+            result = shell.run_cell(source, store_history=False)
+        if first and result.error_in_exec is not None:
+            raise SystemExit(f"{job['notebook']}: its first code cell failed: "
+                             f"{result.error_in_exec!r}")
+        first = False
         error = result.error_in_exec or result.error_before_exec
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid and cell.metadata.get("nbgrader", {}).get("grade"):

@@ -46,6 +46,7 @@ KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 
 from utils import grading  # noqa: E402
+from utils.grader import coordinator  # noqa: E402
 from utils.cli import positive_number  # noqa: E402
 from utils.course import Course, CourseError, make_scratch_course, prepare_environment  # noqa: E402
 from utils.selftest import grade_cells, variant_problems  # noqa: E402
@@ -310,7 +311,7 @@ def parser():
     p.add_argument("--assignment", default="lab1", help="assignment to grade (default: lab1)")
     p.add_argument("--students", type=positive_number, default=12,
                    help="students in the class (default: 12)")
-    p.add_argument("--jobs", type=positive_number, default=grading.default_jobs(),
+    p.add_argument("--jobs", type=positive_number, default=coordinator.default_jobs(),
                    help="students the kit grades at once (default: %(default)s)")
     p.add_argument("--notebooks", nargs="+", metavar="NAME",
                    help="only these notebooks of the assignment, e.g. 01_single_neuron")

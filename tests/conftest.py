@@ -32,6 +32,8 @@ KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 
 from utils import grading  # noqa: E402
+from utils.grader import coordinator  # noqa: E402
+from utils.grader.outcome import save_outcomes
 from utils.course import Course, prepare_environment  # noqa: E402
 from utils.course import make_scratch_course  # noqa: E402
 from utils.grader.gradebook import open_gradebook  # noqa: E402
@@ -111,9 +113,9 @@ def graded(tmp_path_factory):
         grading.release(course, assignment, validate=False, progress=lambda *_: None)
         planned, result.stubs[assignment] = _build_class(course, assignment)
         result.variants.update({(assignment, k): v for k, v in planned.items()})
-        outcomes = grading.autograde(course, assignment, jobs=grading.default_jobs(),
-                                     progress=lambda *_: None)
-        grading.save_outcomes(course, outcomes)
+        outcomes = coordinator.autograde(course, assignment, jobs=coordinator.default_jobs(),
+                                         progress=lambda *_: None)
+        save_outcomes(course, outcomes)
         for o in outcomes:
             result.outcomes[(o.student, assignment)] = o
     return result
@@ -148,7 +150,7 @@ CLASS_VIEW_TIMES = {
     "mistake-1": "2026-10-16T22:05:00+00:00",    # 6 min late: within the grace time
     "copier-a": "2026-10-16T12:00:00+00:00",
     "copier-b": "2026-10-16T12:30:00+00:00",
-    "late-lea": "2026-10-19T01:00:00+00:00",     # 2 days 3 h late: 30 % off
+    "late-lea": "2026-10-19T01:00:00+00:00",     # 2 days 3 h 1 min late (due 21:59 UTC): 30 % off
     "ext-eve": "2026-10-19T10:00:00+00:00",      # late, but within the extension
     "broken": "2026-10-16T08:00:00+00:00",
 }
@@ -186,9 +188,9 @@ def class_view(tmp_path_factory):
                                     email="rosa@example.org", lms_user_id="9001")
         gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace",
                                     lms_user_id="9002")
-    outcomes = grading.autograde(course, "lab1", jobs=grading.default_jobs(),
-                                 progress=lambda *_: None)
-    grading.save_outcomes(course, outcomes)
+    outcomes = coordinator.autograde(course, "lab1", jobs=coordinator.default_jobs(),
+                                     progress=lambda *_: None)
+    save_outcomes(course, outcomes)
     return course
 
 

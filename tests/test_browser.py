@@ -220,7 +220,10 @@ def test_jupyterlab_in_the_course_folder_runs_the_ordinary_kernel(course, instru
         "JupyterLab in the course folder should offer the environment's own kernel "
         f"only, not the grading sandbox's: {sorted(specs['kernelspecs'])}")
     argv = specs["kernelspecs"]["python3"]["spec"]["argv"]
-    assert "ipykernel_launcher" in argv and not any("sandbox" in a for a in argv), argv
+    # the instructor's kernel: the environment's own Python running ipykernel
+    # with the kit's instructor extension (lend, in_kernel), never the sandbox
+    assert argv[1].endswith("instructor_kernel.py"), argv
+    assert not any("sandbox" in a for a in argv), argv
     open_notebook(page, lab, "source/lab2/01_neuron.ipynb")
     first_code = next(i for i, c in enumerate(nbformat.read(str(notebook), 4).cells)
                       if c.cell_type == "code")

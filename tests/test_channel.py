@@ -347,7 +347,7 @@ def _move_cell(nb, grade_id, before):
 @pytest.fixture(scope="module")
 def channel_class(tmp_path_factory):
     from conftest import small_course
-    from utils import grading
+    from utils.grader import coordinator
     from utils.submissions import fill_answers, solution_answers, write_submission
     course = small_course(tmp_path_factory.mktemp("channel") / "course", "lab2", (NOTEBOOK,))
     solutions = solution_answers(course.source / "lab2" / f"{NOTEBOOK}.ipynb")
@@ -374,8 +374,8 @@ def channel_class(tmp_path_factory):
     hand_in("d-reader", READER)
     hand_in("e-honest", {})
     hand_in("f-honest", {})
-    outcomes = {o.student: o for o in grading.autograde(course, "lab2", jobs=1,
-                                                        progress=lambda *_: None)}
+    outcomes = {o.student: o for o in coordinator.autograde(course, "lab2", jobs=1,
+                                                            progress=lambda *_: None)}
     return {"course": course, "outcomes": outcomes}
 
 

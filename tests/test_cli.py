@@ -9,6 +9,7 @@ import pytest
 from conftest import KIT, small_course
 from utils import grading
 from utils.grader import report
+from utils.grader.outcome import load_outcomes
 from utils.course import Course, CourseError, make_scratch_course
 
 COMMANDS = ("release", "autograde", "feedback", "report", "grades", "roster", "demo",
@@ -77,7 +78,7 @@ def test_grades_csv_marks_what_was_not_graded(graded, tmp_path):
 def test_written_answers_wait_for_a_person(graded):
     """A written answer is not scored as 0 in silence: its points are marked as
     waiting for manual grading, in the CSV status and in the table's remark."""
-    outcomes = {o.student: o for o in grading.load_outcomes(graded.course, "lab2")}
+    outcomes = {o.student: o for o in load_outcomes(graded.course, "lab2")}
     correct = report.notebook_rows(graded.course, outcomes["correct"])
     by_hand = {"01_neuron": 3, "02_tiny_network": 6}     # experiments; the derivation
     assert {name: status for name, *_, status in correct} == {
@@ -192,7 +193,7 @@ def test_score_table_shows_the_late_penalty_and_the_total_after_it(class_view):
     records = {r.student: r for r in report.class_records(class_view, "lab1")}
     lea = records["late-lea"]
     assert lea.penalty > 0
-    outcomes = [o for o in grading.load_outcomes(class_view, "lab1")
+    outcomes = [o for o in load_outcomes(class_view, "lab1")
                 if o.student in ("late-lea", "ada")]
     table = report.score_table(class_view, "lab1", outcomes)
     lines = {line.split()[0]: line for line in table.splitlines()[3:]}

@@ -16,8 +16,7 @@ import nbformat
 import pytest
 
 from conftest import KIT, free_port, small_course
-from utils import grading
-from utils.grader import kernels, unit
+from utils.grader import coordinator, kernels, unit
 from utils.grader.report import cell_scores
 from utils.submissions import synthetic_class, write_submission
 
@@ -92,7 +91,7 @@ class Cluster:
 def local(tmp_path_factory):
     """The class graded on this machine, the embedded way."""
     course = _class(tmp_path_factory.mktemp("local") / "course")
-    outcomes = grading.autograde(course, "lab1", jobs=2, **QUIET)
+    outcomes = coordinator.autograde(course, "lab1", jobs=2, **QUIET)
     assert all(o.graded for o in outcomes), [o.message for o in outcomes]
     return _scores(course)
 
@@ -112,8 +111,8 @@ def test_a_dask_cluster_gives_the_same_scores_as_local_grading(local, cluster, t
     cluster.wait_for_workers(2)
     course = _class(tmp_path / "course")
     lines = []
-    outcomes = grading.autograde(course, "lab1", scheduler=cluster.address,
-                                 progress=lines.append)
+    outcomes = coordinator.autograde(course, "lab1", scheduler=cluster.address,
+                                     progress=lines.append)
     assert all(o.graded for o in outcomes), [o.message for o in outcomes]
     assert _scores(course) == local
     assert any("Dask cluster" in line for line in lines)
@@ -126,7 +125,7 @@ def test_a_worker_killed_while_grading_loses_nothing(local, cluster, tmp_path):
     cluster.wait_for_workers(1)
     course = _class(tmp_path / "course")
     done = {}
-    grader = threading.Thread(target=lambda: done.setdefault("outcomes", grading.autograde(
+    grader = threading.Thread(target=lambda: done.setdefault("outcomes", coordinator.autograde(
         course, "lab1", scheduler=cluster.address, **QUIET)))
     grader.start()
     # Kill the only worker once it is busy grading, then bring a fresh one.
@@ -152,7 +151,7 @@ def test_a_local_worker_process_killed_while_grading_loses_nothing(local, tmp_pa
     import threading
     course = _class(tmp_path / "course")
     done = {}
-    grader = threading.Thread(target=lambda: done.setdefault("outcomes", grading.autograde(
+    grader = threading.Thread(target=lambda: done.setdefault("outcomes", coordinator.autograde(
         course, "lab1", jobs=2, **QUIET)))
     grader.start()
     deadline = time.monotonic() + 120
@@ -200,8 +199,8 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path, monkeypatch):
     students, _ = synthetic_class(course, "lab1", mistake_students=0, alternative_students=0)
     write_submission(course, "correct", "lab1", students["correct"])
     with pytest.raises(CourseError, match="cannot reach the Dask scheduler"):
-        grading.autograde(course, "lab1", scheduler=f"tcp://127.0.0.1:{free_port()}",
-                          **QUIET)
+        coordinator.autograde(course, "lab1", scheduler=f"tcp://127.0.0.1:{free_port()}",
+                              **QUIET)
 
 
 # -- what workers return is checked, never trusted ---------------------------------
@@ -213,11 +212,11 @@ def graded_task(tmp_path_factory):
     course = _class(tmp_path_factory.mktemp("forged") / "course")
     with open_gradebook(course) as gb:
         masters = {n: unit.MasterNotebook.from_gradebook(gb, n, "lab1") for n in NOTEBOOKS}
-    plan = grading.plan_submission(course, "lab1", "correct", masters, course.config())
+    plan = coordinator.plan_submission(course, "lab1", "correct", masters, course.config())
     task = plan.tasks[0]
     result = unit.grade(task)
     kernels.close()                 # the kernel it started for a next notebook
-    assert grading.check_result(task, result) == "", result.error
+    assert coordinator.check_result(task, result) == "", result.error
     return task, result
 
 
@@ -237,6 +236,6 @@ def test_a_forged_worker_result_is_refused(graded_task, forgery, expected):
     task, honest = graded_task
     scores = dict(honest.scores, **forgery.pop("scores", {}))
     forged = dataclasses.replace(honest, scores=scores, **forgery)
-    why = grading.check_result(task, forged)
+    why = coordinator.check_result(task, forged)
     assert expected in why
     assert "\x1b" not in why

@@ -11,7 +11,7 @@ import pytest
 from traitlets.config import Config
 
 from conftest import CLASS_VIEW_TIMES, small_course
-from utils import grading
+from utils.grader.outcome import load_outcomes
 from utils.course import CourseError
 from utils.grader import deadlines
 from utils.grader.deadlines import Deadlines, Lateness, lateness, shown, span
@@ -99,7 +99,7 @@ def test_the_kit_grades_with_the_recorded_time_and_stores_the_penalty(class_view
         for student in ("ext-eve", "mistake-1", "ada"):
             assert all(not nb.late_submission_penalty
                        for nb in gb.find_submission("lab1", student).notebooks), student
-    outcomes = {o.student: o for o in grading.load_outcomes(class_view, "lab1")}
+    outcomes = {o.student: o for o in load_outcomes(class_view, "lab1")}
     assert "late by 2 days 3 h" in outcomes["late-lea"].message
     assert "late" not in outcomes["ext-eve"].message
 

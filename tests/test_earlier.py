@@ -146,7 +146,7 @@ def test_a_later_notebook_is_graded_on_its_own(tmp_path):
     point whether 01 is missing, unwritten or broken, and its loading cell runs
     without an error (the grader gives it the grader's own versions)."""
     from conftest import small_course
-    from utils import grading
+    from utils.grader import coordinator
     from utils.grader.report import cell_scores
     from utils.submissions import fill_answers, solution_answers, write_submission
     course = small_course(tmp_path / "course", notebooks=("01_single_neuron", "02_layer"))
@@ -157,7 +157,7 @@ def test_a_later_notebook_is_graded_on_its_own(tmp_path):
     write_submission(course, "without-01", "lab1", {"02_layer": later})
     write_submission(course, "unwritten-01", "lab1", {"02_layer": later, "01_single_neuron": unwritten})
     write_submission(course, "broken-01", "lab1", {"02_layer": later, "01_single_neuron": "{"})
-    outcomes = grading.autograde(course, "lab1", jobs=2, progress=lambda *_: None)
+    outcomes = coordinator.autograde(course, "lab1", jobs=2, progress=lambda *_: None)
     assert all(o.graded for o in outcomes), [o.message for o in outcomes]
     for student in ("without-01", "unwritten-01", "broken-01"):
         scores = cell_scores(course, "lab1", student, "02_layer")

@@ -5,7 +5,8 @@ as nbgrader expects) and two student users of the machine, whose login names
 are their student ids.  The instructor (root, the kit's environment) releases,
 collects, autogrades, writes and releases feedback; each student, in the
 environment every user can run (``make shared-env``) and with their own home,
-fetches, submits and fetches feedback.  A student forging a submission in the
+fetches, submits and fetches feedback, and cannot read the other's
+feedback page in the exchange.  A student forging a submission in the
 other's name is refused at collect, and a damaged submission_secret.txt or a
 feedback folder without timestamp.txt costs only that student their feedback.
 """
@@ -13,6 +14,7 @@ import json
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -22,10 +24,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import notebook_hash
 
 from conftest import KIT
 from utils import grading
 from utils.course import Course, make_scratch_course
+from utils.grader import acl
 from utils.grader.feedback_release import SECRET, TIMESTAMP
 from utils.student_setup import student_config
 from utils.submissions import fill_answers, solution_answers
@@ -90,6 +94,13 @@ def _user(name):
         return pwd.getpwnam(name).pw_uid
 
 
+def _cat_as(user, path):
+    """``cat path`` as ``user``: (return code, what it printed)."""
+    done = subprocess.run(["runuser", "-u", user, "--", "cat", str(path)], capture_output=True,
+                          timeout=60)
+    return done.returncode, done.stdout
+
+
 def _write_as(user, path, notebook):
     """Write a notebook into a student's folder as that student's own file."""
     nbformat.write(notebook, str(path))
@@ -97,40 +108,52 @@ def _write_as(user, path, notebook):
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-@pytest.fixture(scope="module")
-def trip():
-    """The course released and fetched by both students (the round trip's start)."""
+def shared_environment():
+    """Build (once) the environment every user can run, or fail the test."""
     made = subprocess.run(["make", "-s", "shared-env"], cwd=KIT, capture_output=True,
                           text=True, timeout=1800)
     if made.returncode or not (SHARED_BIN / "nbgrader").exists():
         pytest.fail(f"make shared-env failed:\n{made.stdout[-2000:]}\n{made.stderr[-2000:]}")
+
+
+def make_trip(base, config=""):
+    """In the new folder ``base``: an exchange, both students' homes, and a
+    scratch course of one notebook (with ``config`` added to its settings),
+    released to the exchange and fetched by both students."""
+    shared_environment()
+    base.chmod(0o755)                     # students reach the exchange and their homes
+    exchange = base / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o1777)
+    homes = {}
+    for user in (ANA, BEN):
+        uid = _user(user)
+        home = homes[user] = base / "home" / user
+        home.mkdir(parents=True)
+        (home / ".jupyter").mkdir()
+        (home / ".jupyter" / "nbgrader_config.py").write_text(
+            student_config(COURSE_ID, exchange))
+        for path in (home, home / ".jupyter", home / ".jupyter" / "nbgrader_config.py"):
+            os.chown(path, uid, pwd.getpwnam(user).pw_gid)
+        home.chmod(0o700)
+    course = make_scratch_course(Course(KIT), base / "course")
+    course.keep_only(ASSIGNMENT, [NOTEBOOK])
+    with open(course.root / "nbgrader_config.py", "a") as handle:
+        handle.write(f"c.Exchange.root = {str(exchange)!r}\n{config}\n")
+    grading.release(course, ASSIGNMENT, validate=False, progress=lambda *_: None)
+    trip = Trip(course, exchange, homes)
+    trip.nbgrader("release_assignment", ASSIGNMENT)
+    for user in (ANA, BEN):
+        trip.student(user, "fetch_assignment", ASSIGNMENT)
+    return trip
+
+
+@pytest.fixture(scope="module")
+def trip():
+    """The course released and fetched by both students (the round trip's start)."""
     base = Path(tempfile.mkdtemp(prefix="nn-kit-exchange-"))
     try:
-        base.chmod(0o755)                     # students reach the exchange and their homes
-        exchange = base / "exchange"
-        exchange.mkdir()
-        exchange.chmod(0o1777)
-        homes = {}
-        for user in (ANA, BEN):
-            uid = _user(user)
-            home = homes[user] = base / "home" / user
-            home.mkdir(parents=True)
-            (home / ".jupyter").mkdir()
-            (home / ".jupyter" / "nbgrader_config.py").write_text(
-                student_config(COURSE_ID, exchange))
-            for path in (home, home / ".jupyter", home / ".jupyter" / "nbgrader_config.py"):
-                os.chown(path, uid, pwd.getpwnam(user).pw_gid)
-            home.chmod(0o700)
-        course = make_scratch_course(Course(KIT), base / "course")
-        course.keep_only(ASSIGNMENT, [NOTEBOOK])
-        with open(course.root / "nbgrader_config.py", "a") as config:
-            config.write(f"c.Exchange.root = {str(exchange)!r}\n")
-        grading.release(course, ASSIGNMENT, validate=False, progress=lambda *_: None)
-        trip = Trip(course, exchange, homes)
-        trip.nbgrader("release_assignment", ASSIGNMENT)
-        for user in (ANA, BEN):
-            trip.student(user, "fetch_assignment", ASSIGNMENT)
-        yield trip
+        yield make_trip(base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -184,8 +207,10 @@ def test_a_submission_forged_in_another_students_name_is_refused(trip):
 
 
 def test_feedback_round_trip_reaches_each_student(trip):
-    """autograde and feedback (the kit's commands), stock release_feedback,
-    and each student's fetch_feedback finds their own page."""
+    """autograde and feedback (the kit's commands), the course's
+    release_feedback, and each student's fetch_feedback finds their own page;
+    in the exchange, each page is readable by its student alone (the other
+    student's ``cat`` is refused)."""
     trip.instructor(sys.executable, "-m", "utils", "autograde", ASSIGNMENT)
     trip.instructor(sys.executable, "-m", "utils", "feedback", ASSIGNMENT)
     trip.nbgrader("release_feedback", ASSIGNMENT)
@@ -205,6 +230,22 @@ def test_feedback_round_trip_reaches_each_student(trip):
         assert pages[user] == (trip.course.feedback / user / ASSIGNMENT
                                / f"{NOTEBOOK}.html").read_bytes()
     assert pages[ANA] != pages[BEN]
+
+    # each page in the exchange is readable by its student alone
+    outbound = trip.exchange / COURSE_ID / "feedback"
+    assert stat.S_IMODE(outbound.stat().st_mode) == 0o711        # traversable, not listable
+    released = sorted(outbound.iterdir())
+    assert len(released) == 2, released
+    for page in released:
+        assert page.stat().st_mode & stat.S_IRWXO == 0
+        assert not acl.readable_by_others(page)            # nor the group, by mode or ACL
+    for user, other in ((ANA, BEN), (BEN, ANA)):
+        secret = (trip.course.feedback / user / ASSIGNMENT / SECRET).read_text()
+        page = outbound / f"{notebook_hash(secret=secret, notebook_id=NOTEBOOK)}.html"
+        assert acl.readers(page) == (user,)
+        assert _cat_as(user, page) == (0, pages[user])
+        code, out = _cat_as(other, page)
+        assert code != 0 and out == b"", f"{other} reads {user}'s feedback"
 
 
 def test_damaged_exchange_files_cost_one_student_their_feedback(trip):

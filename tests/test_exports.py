@@ -90,13 +90,13 @@ def test_totals_equal_the_gradebook_with_late_penalty_subtracted(class_view, exp
         assert float(row["lab1 max"]) == pytest.approx(possible)
         assert float(row["total"]) == pytest.approx(score - penalty)
         assert float(row["total_max"]) == pytest.approx(possible)
-    # late-lea handed in the solutions 2 days 3 h late: 30 % of them taken
+    # late-lea handed in the solutions 2 days 3 h 1 min after 21:59 UTC: 30 % taken
     score, penalty, _ = gradebook_points(class_view, "late-lea")
     lea = totals["late-lea"]
     assert score > 0 and penalty == pytest.approx(0.3 * score)
     assert float(lea["lab1 points"]) == pytest.approx(0.7 * score)
     assert float(lea["lab1 late_penalty"]) == pytest.approx(0.3 * score)
-    assert lea["lab1 late"] == "2 days 3 h"
+    assert lea["lab1 late"] == "2 days 3 h 1 min"
     # within the grace time, or within an extension: not late
     assert totals["mistake-1"]["lab1 late"] == totals["ext-eve"]["lab1 late"] == ""
 

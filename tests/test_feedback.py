@@ -8,6 +8,8 @@ from nbformat.v4 import new_code_cell, new_output
 
 from test_release import HIDDEN, _secret_lines
 from utils import grading
+from utils.grader import coordinator
+from utils.grader.outcome import load_outcomes, save_outcomes
 from utils import checks
 from utils.grader.feedback import FeedbackFromVerdicts
 from utils.grader.verdict import diagnose, feedback
@@ -82,9 +84,9 @@ def test_feedback_of_the_graded_class_holds_no_hidden_test(graded):
         # one, and the prepared mistakes fail them in every way a hidden test
         # is described; the stub and alternative students add no kind of page
         # (they fail or pass like those), so they are left out for time.
-        outcomes = [o for o in grading.load_outcomes(course, assignment)
+        outcomes = [o for o in load_outcomes(course, assignment)
                     if not o.student.startswith(("stub-", "alternative-"))]
-        folders = grading.feedback(course, assignment, outcomes, jobs=grading.default_jobs(),
+        folders = grading.feedback(course, assignment, outcomes, jobs=coordinator.default_jobs(),
                                    progress=lambda *_: None)
         assert folders
         secrets = _secret_lines(assignment, HIDDEN)
@@ -128,8 +130,8 @@ def written_answers(tmp_path_factory):
     course = small_course(tmp_path_factory.mktemp("written") / "course", "lab2", ("01_neuron",))
     students, _ = synthetic_class(course, "lab2", mistake_students=0, alternative_students=0)
     write_submission(course, "ada", "lab2", students["correct"])
-    outcomes = grading.autograde(course, "lab2", jobs=1, progress=lambda *_: None)
-    grading.save_outcomes(course, outcomes)
+    outcomes = coordinator.autograde(course, "lab2", jobs=1, progress=lambda *_: None)
+    save_outcomes(course, outcomes)
     return course
 
 
@@ -164,7 +166,7 @@ def test_points_waiting_for_hand_grading_say_so(written_answers, capsys):
                 grade.needs_manual_grade = False
         gb.db.commit()
     from utils import cli
-    outcomes = grading.load_outcomes(course, "lab2")
+    outcomes = load_outcomes(course, "lab2")
     cli._warn_hand_grading(course, "lab2", outcomes)
     assert capsys.readouterr().out == ""
     grading.feedback(course, "lab2", outcomes, progress=lambda *_: None)

@@ -22,6 +22,8 @@ from nbformat.v4 import new_code_cell
 
 from conftest import KIT, small_course
 from utils import checks, grading
+from utils.grader import coordinator
+from utils.grader.outcome import save_outcomes
 from utils.checks import CheckFailed
 from utils.grader import remote, verdict
 from utils.grader.feedback import FeedbackFromVerdicts
@@ -610,8 +612,8 @@ def leakers(tmp_path_factory):
                    for name in RECORDING}
         write_submission(course, student, "lab1",
                          {NOTEBOOK: fill_answers(release, {**solutions, **answers})})
-    outcomes = grading.autograde(course, "lab1", jobs=1, progress=lambda *_: None)
-    grading.save_outcomes(course, outcomes)
+    outcomes = coordinator.autograde(course, "lab1", jobs=1, progress=lambda *_: None)
+    save_outcomes(course, outcomes)
     grading.feedback(course, "lab1", outcomes, jobs=1, progress=lambda *_: None)
     secrets = [v for v in _hidden_inputs()
                if 1e-3 < abs(v) < 1e6 and len(re.sub(r"\D", "", repr(v)).strip("0")) >= 8]

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import KIT, small_course
 from utils import grading
-from utils.grader import report
+from utils.grader import coordinator, report
+from utils.grader.outcome import save_outcomes
 from utils.submissions import fill_answers, solution_answers, write_submission
 
 NOTEBOOK = "01_single_neuron"
@@ -33,17 +34,17 @@ def course(tmp_path):
 def test_failed_regrade_replaces_the_old_score(course, tmp_path):
     """A good submission, then a resubmission that cannot be graded: no old score stays."""
     write_submission(course, "ada", "lab1", {NOTEBOOK: _correct(course)})
-    first, = grading.autograde(course, "lab1", progress=lambda *_: None)
+    first, = coordinator.autograde(course, "lab1", progress=lambda *_: None)
     assert first.graded and report.notebook_rows(course, first)[0][1] == 11
     _path(course, "ada").write_text('{"cells": [')
-    second, = grading.autograde(course, "lab1", progress=lambda *_: None)
+    second, = coordinator.autograde(course, "lab1", progress=lambda *_: None)
     assert not second.graded and "not valid JSON" in second.message
     name, score, max_score, status = report.notebook_rows(course, second)[0]
     assert score is None and status.startswith("not graded")
     assert all(s is None or s == 0 for s, _ in
                report.cell_scores(course, "lab1", "ada", NOTEBOOK).values())
     assert not (course.autograded / "ada" / "lab1" / f"{NOTEBOOK}.ipynb").exists()
-    grading.save_outcomes(course, [second])
+    save_outcomes(course, [second])
     from utils.grader.exports import write_exports
     files = write_exports(course, tmp_path / "grades", ["lab1"])
     row, = list(csv.DictReader(files["notebooks"].open(encoding="utf-8-sig")))
@@ -65,8 +66,8 @@ def bad_class(tmp_path_factory):
     write_submission(course, "ada", "lab1", {NOTEBOOK: _correct(course)})
     for student, (content, _) in BAD.items():
         write_submission(course, student, "lab1", {NOTEBOOK: content})
-    return {o.student: o for o in grading.autograde(course, "lab1", jobs=2,
-                                                    progress=lambda *_: None)}
+    return {o.student: o for o in coordinator.autograde(course, "lab1", jobs=2,
+                                                        progress=lambda *_: None)}
 
 
 @pytest.mark.parametrize("student", sorted(BAD))
@@ -108,14 +109,14 @@ def test_manual_grades_survive_a_regrade_and_reach_the_feedback(tmp_path):
     solutions = solution_answers(course.source / "lab2" / "01_neuron.ipynb")
     write_submission(course, "ada", "lab2", {"01_neuron": fill_answers(
         course.release / "lab2" / "01_neuron.ipynb", solutions)})
-    grading.autograde(course, "lab2", progress=lambda *_: None)
+    coordinator.autograde(course, "lab2", progress=lambda *_: None)
     with Gradebook(f"sqlite:///{course.gradebook}") as gb:
         grade = gb.find_grade("experiment_answer", "01_neuron", "lab2", "ada")
         grade.manual_score = 2.5
         comment = gb.find_comment("experiment_answer", "01_neuron", "lab2", "ada")
         comment.manual_comment = "Good reasoning about the learning rate."
         gb.db.commit()
-    outcomes = grading.autograde(course, "lab2", progress=lambda *_: None)
+    outcomes = coordinator.autograde(course, "lab2", progress=lambda *_: None)
     with Gradebook(f"sqlite:///{course.gradebook}") as gb:
         assert gb.find_grade("experiment_answer", "01_neuron", "lab2", "ada").score == 2.5
     grading.feedback(course, "lab2", outcomes, progress=lambda *_: None)

@@ -10,15 +10,20 @@ where it should be kept, a file changed, or text that should not be there.
 """
 import hashlib
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import small_course
 from utils import grading
+from utils.grader import coordinator
+from utils.grader.outcome import save_outcomes
 from utils.grader.report import cell_scores, score_table
 from utils.submissions import fill_answers, solution_answers, write_submission
 
@@ -173,9 +178,9 @@ def hostile(tmp_path_factory):
     saved = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"], tempfile.tempdir = str(scratch), str(scratch)
     try:
-        outcomes = {o.student: o for o in grading.autograde(course, "lab1", jobs=2,
-                                                            progress=lambda *_: None)}
-        grading.save_outcomes(course, list(outcomes.values()))
+        outcomes = {o.student: o for o in coordinator.autograde(course, "lab1", jobs=2,
+                                                                progress=lambda *_: None)}
+        save_outcomes(course, list(outcomes.values()))
         grading.feedback(course, "lab1", list(outcomes.values()), jobs=2,
                          progress=lambda *_: None)
     finally:
@@ -318,3 +323,64 @@ def test_stock_nbgrader_refuses_a_hostile_folder(hostile):
         assert done.returncode != 0
         assert why in done.stdout + done.stderr
         assert "Traceback" not in done.stdout + done.stderr
+
+
+#: Sent through the grading service as well: the forgers and the spy (graded,
+#: flagged), the folders' links and pipe, and names a terminal would obey.
+THROUGH_THE_SERVICE = ("honest", "input-transformer", "liar-array", "patched-numpy",
+                       "fake-agent", "spy", "numpy-shadow", "link-out", "link-notebook", "fifo",
+                       '=HYPERLINK("http:x","y")', "bad\x1b[31mred")
+
+
+def _copy_as_is(source, target):
+    """Copy a submission folder keeping its links and pipes as they are."""
+    target.mkdir(parents=True)
+    for entry in os.scandir(source):
+        path = target / entry.name
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry.path), path)
+        elif stat.S_ISFIFO(entry.stat(follow_symlinks=False).st_mode):
+            os.mkfifo(path)
+        elif entry.is_dir():
+            _copy_as_is(Path(entry.path), path)
+        else:
+            shutil.copyfile(entry.path, path)
+
+
+def test_the_grading_service_gives_the_same_outcomes(hostile, tmp_path):
+    """The same folders, handed in through an exchange to the grading service:
+    the same points lost and kept, the same flags, the same refusals."""
+    import secrets
+    import time
+    from utils.grader.service import Service
+    course = small_course(tmp_path / "course", config=(
+        f"c.Exchange.root = {str(tmp_path / 'exchange')!r}\n"
+        "c.LiveGrading.check_owner = False\n"))
+    course.root.chmod(0o700)
+    inbound = tmp_path / "exchange" / "nn-from-scratch" / "inbound"
+    for student in THROUGH_THE_SERVICE:
+        folder = inbound / f"{student}+lab1+2026-12-07 10:00:00.000000 UTC+{secrets.token_hex(4)}"
+        _copy_as_is(hostile["course"].submitted / student / "lab1", folder)
+        (folder / "timestamp.txt").write_text("2026-12-07 10:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text(secrets.token_hex(64))
+    lines = []
+    service = Service(course, jobs=2, log=lines.append, clock=lambda: time.time() + 5)
+    service.run(once=True)
+    said = "\n".join(lines)
+    entries = {e.student: e for e in service.queue.entries()}
+    service.queue.close()
+    for student in THROUGH_THE_SERVICE:
+        before = hostile["outcomes"][student]
+        if not before.graded:
+            assert student not in entries, student      # refused on arrival
+            continue
+        entry = entries[student]
+        assert entry.state == "graded", (student, entry.note)
+        assert _lost(course, student) == _lost(hostile["course"], student), student
+        assert bool(entry.outcome.get("tampering")) == bool(before.tampering), student
+    assert "notes.txt is a symbolic link" in entries["link-out"].note
+    assert "REFUSED" in said and "symbolic link" in said and "not a regular file" in said
+    assert "is not allowed" in said and "\x1b" not in said
+    page = (course.root / "service" / "pages" / str(entries["spy"].id)
+            / f"{NOTEBOOK}.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in page and "SPY" not in page

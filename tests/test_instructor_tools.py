@@ -17,6 +17,8 @@ from nbformat.v4 import new_markdown_cell
 
 from conftest import small_course
 from utils import grading
+from utils.grader import coordinator, progress
+from utils.grader.outcome import save_outcomes
 from utils.grader.feedback import TABLE_CSS, FeedbackFromVerdicts
 from utils.offline import page_resources
 from utils.submissions import grade_id, synthetic_class, write_submission
@@ -53,8 +55,8 @@ def graded_course(tmp_path_factory):
     """The small class graded by the kit, with the progress lines it printed."""
     course = _course_with_class(tmp_path_factory.mktemp("kit") / "course")
     lines = []
-    outcomes = grading.autograde(course, "lab1", jobs=2, progress=lines.append)
-    grading.save_outcomes(course, outcomes)
+    outcomes = coordinator.autograde(course, "lab1", jobs=2, progress=lines.append)
+    save_outcomes(course, outcomes)
     return course, {o.student: o for o in outcomes}, lines
 
 
@@ -146,11 +148,11 @@ def test_markdown_links_to_assignment_files_keep_their_words():
 
 
 def test_durations_and_time_left_read_well(monkeypatch):
-    assert grading.duration(8.4) == "8 s"
-    assert grading.duration(125) == "2 min 05 s"
-    monkeypatch.setattr(grading.time, "monotonic", lambda: 100.0)
-    assert grading.time_left(80.0, 2, 5) == "; about 30 s left"
-    assert grading.time_left(80.0, 5, 5) == ""
+    assert progress.duration(8.4) == "8 s"
+    assert progress.duration(125) == "2 min 05 s"
+    monkeypatch.setattr(progress.time, "monotonic", lambda: 100.0)
+    assert progress.time_left(80.0, 2, 5) == "; about 30 s left"
+    assert progress.time_left(80.0, 5, 5) == ""
 
 
 def _wait_for_heartbeat(course, flag, item):
@@ -172,7 +174,7 @@ def test_a_long_run_says_it_is_still_working(graded_course, tmp_path, monkeypatc
         lines.append(items)
         flag.touch()
 
-    monkeypatch.setattr(grading, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(progress, "HEARTBEAT_SECONDS", 0.2)
     results = grading._each(course, _wait_for_heartbeat, (str(flag),), ["a", "b"], 2,
                             waiting=waiting)
     assert results == {"a": "saw the heartbeat", "b": "saw the heartbeat"}

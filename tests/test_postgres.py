@@ -34,6 +34,7 @@ import pytest
 
 from conftest import free_port, jupyter_app
 from utils import grading
+from utils.grader import coordinator
 from utils.course import KIT_ROOT, Course, CourseError, make_scratch_course
 from utils.submissions import synthetic_class, write_submission
 
@@ -142,7 +143,7 @@ def _graded_course(folder, db_url=None):
     students, _ = synthetic_class(course, "lab2", mistake_students=0, alternative_students=0)
     for student in ("correct", "blank"):
         write_submission(course, student, "lab2", students[student])
-    outcomes = grading.autograde(course, "lab2", jobs=2, progress=quiet)
+    outcomes = coordinator.autograde(course, "lab2", jobs=2, progress=quiet)
     assert all(o.graded and not o.problems for o in outcomes), \
         [(o.student, o.message, o.problems) for o in outcomes]
     return course

@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import small_course
-from utils import grading
+from utils.grader import coordinator
 from utils.grader.report import cell_scores
 from utils.submissions import fill_answers, solution_answers, write_submission
 
@@ -36,7 +36,8 @@ def crashed(tmp_path_factory):
     for student, changes in (("exits", {"relu": EXITS}), ("stubborn", {"sigmoid": STUBBORN})):
         write_submission(course, student, "lab1",
                          {NOTEBOOK: fill_answers(release, {**solutions, **changes})})
-    outcomes = {o.student: o for o in grading.autograde(course, "lab1", progress=lambda *_: None)}
+    outcomes = {o.student: o
+                for o in coordinator.autograde(course, "lab1", progress=lambda *_: None)}
     return course, outcomes
 
 

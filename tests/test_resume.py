@@ -12,6 +12,7 @@ import pytest
 
 from conftest import small_course
 from utils import grading
+from utils.grader import coordinator
 from utils.grader.report import cell_scores
 from utils.submissions import synthetic_class, write_submission
 
@@ -30,7 +31,7 @@ def course(tmp_path):
 
 def _grade(course, **options):
     lines = []
-    outcomes = grading.autograde(course, "lab1", progress=lines.append, **options)
+    outcomes = coordinator.autograde(course, "lab1", progress=lines.append, **options)
     assert all(o.graded for o in outcomes), [o.message for o in outcomes]
     return lines
 

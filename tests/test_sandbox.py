@@ -9,8 +9,7 @@ import nbformat
 import pytest
 
 from conftest import KIT, small_course
-from utils import grading
-from utils.grader import sandbox
+from utils.grader import coordinator, sandbox
 from utils.grader.report import cell_scores
 from utils.submissions import fill_answers, solution_answers, write_submission
 
@@ -61,7 +60,7 @@ def probed(tmp_path_factory):
     os.environ["NNKIT_TEST_SECRET"] = "a token of the grader's"
     try:
         outcomes = {o.student: o
-                    for o in grading.autograde(course, "lab1", progress=lambda *_: None)}
+                    for o in coordinator.autograde(course, "lab1", progress=lambda *_: None)}
     finally:
         del os.environ["NNKIT_TEST_SECRET"]
         listener.close()

@@ -18,6 +18,7 @@ import pytest
 
 from conftest import KIT
 from utils import grading
+from utils.grader import coordinator
 from utils.course import Course, make_scratch_course, student_requirements
 from utils.grader.deadlines import read_times
 from utils.lms import import_zips
@@ -204,7 +205,7 @@ def test_student_config_fetch_validate_submit_collect_autograde(course, tmp_path
     entry = read_times(course)[ASSIGNMENT][student]
     recorded = datetime.datetime.fromisoformat(entry["time"])
     assert entry["source"] == "exchange" and recorded >= before, entry
-    [outcome] = grading.autograde(course, ASSIGNMENT, [student], progress=lambda *_: None)
+    [outcome] = coordinator.autograde(course, ASSIGNMENT, [student], progress=lambda *_: None)
     assert outcome.graded, outcome.message
     from utils.grader.report import cell_scores, gradebook
     scores = cell_scores(course, ASSIGNMENT, student, NOTEBOOK)
@@ -263,7 +264,7 @@ def test_import_zips_imports_the_good_and_refuses_the_hostile(course, tmp_path):
     times = read_times(course)[ASSIGNMENT]
     assert times["1001"] == {"time": "2026-10-17T09:30:00+00:00", "source": "lms download"}
     assert times["78"]["time"] == "2026-10-01T12:00:00+00:00" and "1002" not in times
-    outcomes = grading.autograde(course, ASSIGNMENT, ["1001", "1004"], progress=lambda *_: None)
+    outcomes = coordinator.autograde(course, ASSIGNMENT, ["1001", "1004"], progress=lambda *_: None)
     assert all(o.graded for o in outcomes), [o.message for o in outcomes]
     from utils.grader.report import cell_scores
     good_scores = cell_scores(course, ASSIGNMENT, "1001", NOTEBOOK)
@@ -283,6 +284,37 @@ def test_import_zips_command_reports_per_student(course, tmp_path):
                           env=dict(os.environ, PYTHONPATH=str(KIT)))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "REFUSED 2001:" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_download_dropped_for_the_grading_service_is_graded(tmp_path):
+    """A platform's download dropped into lms-drop/<assignment>/ while the
+    service runs: each good upload is taken in and graded (its page kept for
+    the instructor: it has no exchange secret), a hostile one refused with
+    its reason, and the same download is never imported twice."""
+    import time
+    from conftest import small_course
+    from utils.grader.service import Service, pages_of
+    course = small_course(tmp_path / "course")
+    course.root.chmod(0o700)
+    release = course.release / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    solved = nbformat.writes(fill_answers(release, solution_answers(
+        course.source / ASSIGNMENT / f"{NOTEBOOK}.ipynb")))
+    drop = course.root / "lms-drop" / ASSIGNMENT
+    drop.mkdir(parents=True)
+    (drop / "download.zip").write_bytes(_zip({
+        f"lovelaceada_1001_5001_{ASSIGNMENT}.zip": _zip({f"{ASSIGNMENT}/{NOTEBOOK}.ipynb": solved}),
+        f"hackerhal_1002_5002_{ASSIGNMENT}.zip": _zip({f"../../{NOTEBOOK}.ipynb": solved})}))
+    lines = []
+    service = Service(course, log=lines.append, clock=lambda: time.time() + 5)
+    service.run(once=True)
+    entries = service.queue.entries()
+    assert [(e.student, e.state) for e in entries] == [("1001", "graded")], lines
+    assert any("REFUSED" in line and "outside its folder" in line for line in lines), lines
+    page = pages_of(course, entries[0].id)[0].read_text()
+    assert "5 of 5 checked exercises passed" in page
+    Service(course, log=lines.append, clock=lambda: time.time() + 5).run(once=True)
+    assert len(service.queue.entries()) == 1
+    service.queue.close()
 
 
 def test_make_student_home_lists_the_released_assignment(course, tmp_path):

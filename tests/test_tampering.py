@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from conftest import small_course
-from utils import grading
+from utils.grader import coordinator
 from utils.grader.report import cell_scores
 from utils.submissions import fill_answers, grade_id, solution_answers, write_submission
 
@@ -81,7 +81,7 @@ def tampered(tmp_path_factory):
     for student, edit in EDITING.items():
         nb = fill_answers(release, {**solutions, "relu": LEAKY})
         write_submission(course, student, "lab1", {NOTEBOOK: edit(nb)})
-    outcomes = grading.autograde(course, "lab1", jobs=2, progress=lambda *_: None)
+    outcomes = coordinator.autograde(course, "lab1", jobs=2, progress=lambda *_: None)
     return course, {o.student: o for o in outcomes}
 
 

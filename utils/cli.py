@@ -2,7 +2,8 @@
 
 Commands: ``release``, ``autograde``, ``feedback``, ``report`` (the class
 report), ``grades`` (spreadsheet and LMS exports), ``roster`` (the enrolled
-students), ``demo``, ``import-zips`` (submissions downloaded from an LMS),
+students), ``serve`` (the grading service: each submission graded as it
+arrives), ``demo``, ``import-zips`` (submissions downloaded from an LMS),
 ``migrate-gradebook``
 (the gradebook copied into PostgreSQL), ``lecture`` (the
 lecture notebooks, site, slides and handouts), and ``selftest`` for notebook
@@ -17,7 +18,9 @@ import time
 from pathlib import Path
 
 from . import grading
-from .grader import report
+from .grader import coordinator, report
+from .grader.outcome import load_outcomes, save_outcomes
+from .grader.progress import duration
 from .grader.intake import safe_text
 from .course import KIT_ROOT, Course, CourseError, prepare_environment
 
@@ -43,7 +46,7 @@ def cmd_release(args):
         print(f"Releasing {assignment}")
         started = time.monotonic()
         folder = grading.release(course, assignment, validate=not args.no_validate)
-        print(f"  released to {folder} ({grading.duration(time.monotonic() - started)})")
+        print(f"  released to {folder} ({duration(time.monotonic() - started)})")
     return EXIT_OK
 
 
@@ -80,11 +83,11 @@ def cmd_autograde(args):
     _sandbox(args)
     course = _course(args)
     started = time.monotonic()
-    outcomes = grading.autograde(course, args.assignment, args.student or None,
-                                 jobs=args.jobs, scheduler=args.scheduler,
-                                 security=_dask_security(args), regrade=args.regrade)
-    grading.save_outcomes(course, outcomes)
-    print(f"Graded {len(outcomes)} submission(s) in {grading.duration(time.monotonic() - started)}")
+    outcomes = coordinator.autograde(course, args.assignment, args.student or None,
+                                     jobs=args.jobs, scheduler=args.scheduler,
+                                     security=_dask_security(args), regrade=args.regrade)
+    save_outcomes(course, outcomes)
+    print(f"Graded {len(outcomes)} submission(s) in {duration(time.monotonic() - started)}")
     print()
     print(report.score_table(course, args.assignment, outcomes))
     print()
@@ -108,7 +111,7 @@ def _class_report(course, assignment):
 def cmd_report(args):
     course = _course(args)
     course.check_assignment(args.assignment)
-    if not grading.load_outcomes(course, args.assignment):
+    if not load_outcomes(course, args.assignment):
         raise CourseError(f"nothing graded for {args.assignment} yet: run autograde first")
     _class_report(course, args.assignment)
     return EXIT_OK
@@ -154,7 +157,7 @@ def _dask_security(args):
 def cmd_feedback(args):
     course = _course(args)
     course.check_assignment(args.assignment)
-    outcomes = grading.load_outcomes(course, args.assignment)
+    outcomes = load_outcomes(course, args.assignment)
     if args.student:
         outcomes = [o for o in outcomes if o.student in args.student]
     if not outcomes:
@@ -193,7 +196,7 @@ def _warn_hand_grading(course, assignment, outcomes):
 def cmd_grades(args):
     from .grader import exports
     course = _course(args)
-    outcomes = [o for a in course.assignments() for o in grading.load_outcomes(course, a)]
+    outcomes = [o for a in course.assignments() for o in load_outcomes(course, a)]
     if not outcomes:
         raise CourseError("nothing has been graded yet: run autograde first")
     graded = sorted({o.assignment for o in outcomes}, key=course.assignments().index)
@@ -236,6 +239,23 @@ def cmd_lecture(args):
     return EXIT_NOT_GRADED if result.errors else EXIT_OK
 
 
+def cmd_serve(args):
+    from .grader import service
+    course = _course(args)
+    if args.status:
+        print("\n".join(service.status_lines(course)))
+        return EXIT_OK
+    if os.geteuid() == 0 and not args.as_root:
+        raise CourseError("the grading service runs as the grader account, never as root "
+                          "(student code is graded by it): start it as that user, e.g. "
+                          "systemd's User=grader (README, 'Grading during the window'); "
+                          "--as-root is for a test machine or a throwaway container")
+    _sandbox(args)
+    service.Service(course, jobs=args.jobs, scheduler=args.scheduler,
+                    security=_dask_security(args)).run(once=args.once)
+    return EXIT_OK
+
+
 def cmd_import_zips(args):
     from . import lms
     course = _course(args)
@@ -268,7 +288,8 @@ def cmd_migrate_gradebook(args):
 
 
 def _jobs_option(p, verb):
-    p.add_argument("--jobs", type=positive_number, default=grading.default_jobs(), metavar="N",
+    p.add_argument("--jobs", type=positive_number, default=coordinator.default_jobs(),
+                   metavar="N",
                    help=f"students {verb} at once (default: %(default)s, one per core)")
 
 
@@ -281,6 +302,16 @@ def positive_number(text):
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return number
+
+
+def _cluster_options(p):
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                        "(tcp://host:8786 or tls://host:8786); this machine only checks "
+                        "and stores the results. Keep the scheduler on a private network")
+    p.add_argument("--tls-ca", metavar="FILE", help="CA certificate for a tls:// scheduler")
+    p.add_argument("--tls-cert", metavar="FILE", help="this client's certificate (tls://)")
+    p.add_argument("--tls-key", metavar="FILE", help="this client's private key (tls://)")
 
 
 def _no_sandbox_option(p):
@@ -324,13 +355,7 @@ def parser():
                    help="grade every notebook again, even one already graded from the "
                         "same submission and the same tests (by default such a notebook "
                         "keeps its scores, so an interrupted run resumes)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="grade on the Dask cluster whose scheduler is at ADDRESS "
-                        "(tcp://host:8786 or tls://host:8786); this machine only checks "
-                        "and stores the results. Keep the scheduler on a private network")
-    p.add_argument("--tls-ca", metavar="FILE", help="CA certificate for a tls:// scheduler")
-    p.add_argument("--tls-cert", metavar="FILE", help="this client's certificate (tls://)")
-    p.add_argument("--tls-key", metavar="FILE", help="this client's private key (tls://)")
+    _cluster_options(p)
     p.set_defaults(func=cmd_autograde)
 
     p = sub.add_parser("feedback", help="write feedback HTML for graded students",
@@ -387,6 +412,27 @@ def parser():
     p.add_argument("--source", metavar="URL",
                    help="the gradebook to copy (default: the course's own)")
     p.set_defaults(func=cmd_migrate_gradebook)
+
+    p = sub.add_parser("serve", help="grade each submission as it arrives (the grading "
+                                     "service)",
+                       description="Watch the exchange's inbound folder and the drop folder "
+                                   "for new submissions of released assignments, grade each "
+                                   "within minutes (fairly, within the rate limit of "
+                                   "c.LiveGrading) and write its pages where its student "
+                                   "fetches feedback; the class report is kept up to date. "
+                                   "Stop it with Ctrl-C or SIGTERM: a killed service "
+                                   "resumes where it was.")
+    p.add_argument("--once", action="store_true",
+                   help="grade what can be graded now, then stop")
+    p.add_argument("--status", action="store_true",
+                   help="print how the queue stands (waiting, grading, graded, failed, "
+                        "time from arrival to result) and stop")
+    p.add_argument("--as-root", action="store_true",
+                   help="allow running as root (a test machine or a throwaway container)")
+    _jobs_option(p, "graded")
+    _no_sandbox_option(p)
+    _cluster_options(p)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("import-zips", help="import submissions downloaded from Canvas or Moodle",
                        description="Put every student's notebooks from a learning platform's "

@@ -28,7 +28,9 @@ from pathlib import Path
 import nbformat
 
 from . import grading
-from .grader import report
+from .grader import coordinator, report
+from .grader.outcome import save_outcomes
+from .grader.progress import duration
 from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
 from .selftest import reference_problems
 from .submissions import copying_pair, synthetic_class, write_submission
@@ -109,6 +111,49 @@ def _deadlines(course, assignment, students):
     deadlines.record_times(course, assignment, times, deadlines.INSTRUCTOR)
 
 
+#: The demo's exchange is its own folder; its students are not users of this
+#: machine, so the owner check is off and their pages stay in service/pages/.
+LIVE_SETTINGS = """
+c.Exchange.root = {exchange!r}
+c.LiveGrading.check_owner = False
+"""
+
+
+def _live_grading(course, assignment, progress):
+    """Two students (one with a realistic mistake) hand in the assignment's
+    first notebook through an exchange; the grading service grades both and
+    writes their pages.  Returns the pages' paths."""
+    import secrets
+    from .grader.service import Service, pages_of, status_lines
+    exchange = course.root / "exchange"
+    with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as handle:
+        handle.write(LIVE_SETTINGS.format(exchange=str(exchange)))
+    course.root.chmod(0o700)            # the service grades only a course students cannot read
+    students, _ = synthetic_class(course, assignment, mistake_students=1,
+                                  alternative_students=0)
+    first = course.notebooks(assignment)[0]
+    inbound = exchange / course.config().CourseDirectory.course_id / "inbound"
+    for student, kind in (("live-ana", "mistake-1"), ("live-ben", "correct")):
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime())
+        folder = inbound / f"{student}+{assignment}+{stamp}+{secrets.token_hex(4)}"
+        folder.mkdir(parents=True)
+        notebook = students[kind][first]
+        (folder / f"{first}.ipynb").write_text(
+            notebook if isinstance(notebook, str) else nbformat.writes(notebook))
+        (folder / "timestamp.txt").write_text(stamp)
+        (folder / "submission_secret.txt").write_text(secrets.token_hex(64))
+    time.sleep(2.1)                     # a folder is taken in once nothing changed for 2 s
+    service = Service(course, jobs=coordinator.default_jobs(),
+                      log=lambda line: progress("  " + line.strip()) if
+                      ("graded" in line or "received" in line) else None)
+    service.run(once=True)
+    for line in status_lines(course, service.queue):
+        progress("  " + line)
+    numbers = [e.id for e in service.queue.entries(assignment=assignment)]
+    service.queue.close()
+    return [page for number in numbers for page in pages_of(course, number)]
+
+
 def _shown(path):
     """``path`` relative to the current folder when it is inside it."""
     try:
@@ -134,7 +179,7 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
         stage_started[0] = time.monotonic()
 
     def stage_done():
-        progress(f"   (done in {grading.duration(time.monotonic() - stage_started[0])})")
+        progress(f"   (done in {duration(time.monotonic() - stage_started[0])})")
 
     prepare_environment()
     kit = Course(KIT_ROOT)
@@ -166,8 +211,9 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     stage("3. Autograding (the longest stage: one notebook per core at a time)")
     outcomes = []
     for a in assignments:
-        graded = grading.autograde(course, a, jobs=grading.default_jobs(), progress=progress)
-        grading.save_outcomes(course, graded)
+        graded = coordinator.autograde(course, a, jobs=coordinator.default_jobs(),
+                                       progress=progress)
+        save_outcomes(course, graded)
         outcomes += graded
     stage_done()
 
@@ -182,9 +228,9 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     for a in assignments:
         begun = time.monotonic()
         folders = grading.feedback(course, a, [o for o in outcomes if o.assignment == a],
-                                   jobs=grading.default_jobs(), progress=lambda *_: None)
+                                   jobs=coordinator.default_jobs(), progress=lambda *_: None)
         progress(f"  {a}: feedback for {len(folders)} students "
-                 f"({grading.duration(time.monotonic() - begun)})")
+                 f"({duration(time.monotonic() - begun)})")
     grades = exports.write_exports(course, course.root / "grades", assignments)
     stage_done()
 
@@ -201,6 +247,11 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
         progress(text)
         progress("")
     stage_done()
+
+    live = assignments[1] if len(assignments) > 1 else assignments[0]
+    stage(f"7. Grading during the window: two submissions of {live} reach the grading service")
+    pages = _live_grading(course, live, progress)
+    stage_done()
     progress("")
     progress(f"Reports:       {', '.join(str(p) for p in reports)}")
     names = ", ".join(p.name for p in grades.values())
@@ -208,11 +259,13 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     progress(f"Feedback:      {course.feedback}/<student>/<assignment>/*.html")
     progress(f"Autograded:    {course.autograded}/<student>/<assignment>/")
     progress(f"Gradebook:     {course.gradebook}")
+    progress(f"Live pages:    {', '.join(_shown(p) for p in pages)}  (python -m utils serve; "
+             "the status: python -m utils serve --status)")
     progress(f"Grade by hand: cd {_shown(course.root)} && {Path(sys.executable).parent}"
              "/jupyter lab  (then Nbgrader > Formgrader: formgrader grades the course of "
              "the folder JupyterLab starts in)")
     progress("Release check: " + ("every test gives the solutions full marks and the "
                                   "untouched release none." if not problems else
                                   f"{len(problems)} PROBLEM(S), listed under step 4."))
-    progress(f"Demo finished in {grading.duration(time.monotonic() - started)}.")
+    progress(f"Demo finished in {duration(time.monotonic() - started)}.")
     return course, outcomes, problems

@@ -9,7 +9,7 @@ and prints a score matrix with a verdict for every variant.
 from pathlib import Path
 
 from . import grading
-from .grader import report
+from .grader import coordinator, report
 from .course import KIT_ROOT, Course
 from .course import make_scratch_course
 from .submissions import stub_class, synthetic_class, unstubbed, write_submission
@@ -128,7 +128,7 @@ def run(assignment, notebooks=None, folder=None, jobs=1, progress=print, stubs=F
     for student, nbs in students.items():
         write_submission(course, student, assignment, nbs)
     progress(f"Grading {len(students)} prepared students")
-    outcomes = grading.autograde(course, assignment, jobs=jobs, progress=progress)
+    outcomes = coordinator.autograde(course, assignment, jobs=jobs, progress=progress)
     ok = all(o.graded for o in outcomes)
     for notebook in notebooks:
         cells = grade_cells(course, assignment, notebook)

@@ -6,6 +6,10 @@ One concern a module, in the order a submission meets them:
   names checked, copied privately before anything reads it;
 - :mod:`.unit`      one notebook graded: the pure unit of work (task in,
   result out, no gradebook), run by :mod:`.executors` here or on Dask;
+- :mod:`.coordinator` autograde: submissions in, units of work out, results
+  checked and stored once; :mod:`.outcome` the typed record of what happened
+  to each submission, which every remark, flag and export is rendered from;
+  :mod:`.progress` durations and the progress bar of long runs;
 - :mod:`.sandbox`   the clean room a grading kernel runs in;
 - :mod:`.kernels`   sandboxed kernels started ahead, one notebook each;
 - :mod:`.execute`   student cells in the kernel, test cells in the grader;
@@ -24,5 +28,12 @@ One concern a module, in the order a submission meets them:
 - :mod:`.exports`   the roster in, totals and LMS files (Canvas, generic) out;
 - :mod:`.similarity` look-alike answers, for the instructor to judge;
 - :mod:`.class_report` the HTML class report and its terminal summary;
-- :mod:`.reference` the reference answers the tests compare with.
+- :mod:`.reference` the reference answers the tests compare with;
+- :mod:`.feedback_release` and :mod:`.acl` feedback handed out by the
+  submission's secret, each page readable by its student alone;
+- during the assignment window, :mod:`.service` (``python -m utils serve``)
+  grades each submission as it arrives: :mod:`.arrivals` finds and takes
+  them in, :mod:`.submission_queue` keeps them and says which goes next,
+  :mod:`.live_settings` the rate limit and what students see,
+  :mod:`.live_pages` the pages each student fetches.
 """

@@ -69,14 +69,14 @@ SLOWEST = 5
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w])")
 _REPEATS = re.compile(r"#(?:[\s,;]+#){2,}")
 
-# What in a graded student's remark makes them worth a look, and how the
-# page names it (the remarks written by utils.grading's _finish).
+# Which fields of a graded student's Outcome (utils.grader.outcome) make
+# them worth a look, and how the page names each.
 _FLAGS = (
-    ("TAMPERING", "replaced what the tests use (tampering)"),
-    ("changed locked cell", "changed locked cells"),
-    ("stopped the kernel", "a cell stopped the kernel"),
-    ("left out:", "a file was left out"),
-    ("not valid JSON", "a notebook could not be read"),
+    ("tampering", "replaced what the tests use (tampering)"),
+    ("changed", "changed locked cells"),
+    ("stopped", "a cell stopped the kernel"),
+    ("left_out", "a file was left out"),
+    ("unreadable", "a notebook could not be read"),
 )
 
 
@@ -330,8 +330,10 @@ def _png(figure):
 
 
 def _flags(record):
-    """Why a graded student's result needs a look (``[]``: it does not)."""
-    found = [label for marker, label in _FLAGS if marker in (record.message or "")]
+    """Why a graded student's result needs a look (``[]``: it does not), from
+    the fields of its outcome and the status of its notebooks."""
+    outcome = record.outcome
+    found = [label for name, label in _FLAGS if outcome is not None and getattr(outcome, name)]
     if any(n.status.startswith(NOT_GRADED) for n in record.notebooks) \
             and "a notebook could not be read" not in found:
         found.append("a notebook was not graded")

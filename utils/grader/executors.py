@@ -6,7 +6,7 @@ worker: a worker process that dies has its tasks run again elsewhere (a
 step is pure, so running it twice changes nothing), and a task that cannot
 be run at all comes back as a :class:`~utils.grader.unit.Result` with its
 ``error`` set.  What a worker returns is checked by the coordinator
-(:func:`utils.grading.check_result`), never trusted.
+(:func:`utils.grader.coordinator.check_result`), never trusted.
 """
 import contextlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait

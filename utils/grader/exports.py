@@ -407,7 +407,8 @@ def _result(record):
     if record.state == MISSING:
         return _Result(record, 0.0, MISSING)
     if record.state == NOT_GRADED or ungraded:
-        why = record.message if record.state == NOT_GRADED and record.message else "; ".join(
+        reason = record.outcome.reason if record.outcome is not None else ""
+        why = reason if record.state == NOT_GRADED and reason else "; ".join(
             f"{n.notebook}: {n.status.split(': ', 1)[-1]}" for n in ungraded)
         return _Result(record, None, f"{NOT_GRADED}: {why}" if why else NOT_GRADED)
     if record.state != GRADED:
@@ -420,15 +421,15 @@ def _result(record):
 def _assignments_to_export(course, assignments):
     """The assignments to export: the ones named, or every assignment with
     anything graded (one never graded would list the whole class as missing)."""
-    from .. import grading
+    from .outcome import load_outcomes
     if assignments:
         names = list(assignments)
         for name in names:
             course.check_assignment(name)
-            if not grading.load_outcomes(course, name):
+            if not load_outcomes(course, name):
                 raise CourseError(f"nothing graded for {name} yet: run autograde first")
         return names
-    names = [a for a in course.assignments() if grading.load_outcomes(course, a)]
+    names = [a for a in course.assignments() if load_outcomes(course, a)]
     if not names:
         raise CourseError("nothing has been graded yet: run autograde first")
     return names

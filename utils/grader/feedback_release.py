@@ -24,8 +24,21 @@ the whole class (nbgrader opens them unchecked).  The rule:
   written (an info line says ``release_feedback`` cannot hand them out).
 - :class:`CheckedReleaseFeedback` (``c.ExchangeFactory.release_feedback``)
   is nbgrader's ``release_feedback`` that skips, and reports, a student whose
-  feedback folder fails :func:`read_receipt`, releases everyone else's, and
-  then fails so the instructor sees it.
+  feedback folder fails :func:`read_receipt` or whose student id is not a
+  login name of the machine, releases everyone else's, and then fails so the
+  instructor sees it.
+
+Stock ``release_feedback`` copies every page into the exchange's feedback
+folder with mode 0644, protected by its name alone.  Here every page
+follows the rule of :mod:`utils.grader.acl`: it is written (atomically,
+never readable by anyone else, not even for a moment) readable by the
+grader and by the student whose feedback folder it comes from, and nobody
+else.  The feedback folder is traversable by all but listable by none but
+its owner (and its group when ``groupshared``).  Where the exchange's file
+system has no POSIX ACLs the release fails before writing anything, in one
+line naming the folder and saying to mount it with ACL support.  A page
+left readable by other users by an earlier release (its student unknown
+from its name) is made readable by the grader alone, with a warning.
 """
 import errno
 import glob
@@ -37,8 +50,9 @@ from dataclasses import dataclass
 
 from nbgrader.converters.base import NbGraderException
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
-from nbgrader.utils import parse_utc
+from nbgrader.utils import notebook_hash, parse_utc
 
+from . import acl
 from .intake import safe_text
 
 TIMESTAMP, SECRET = "timestamp.txt", "submission_secret.txt"
@@ -153,30 +167,126 @@ class ReceiptsForRelease:
 
 
 class CheckedReleaseFeedback(ExchangeReleaseFeedback):
-    """nbgrader's release_feedback that skips a student whose feedback folder
-    lacks good exchange files, instead of stopping for the whole class."""
+    """nbgrader's release_feedback that writes each page readable by its
+    student alone (:mod:`utils.grader.acl`), and skips a student whose
+    feedback folder lacks good exchange files or whose student id is no
+    login name, instead of stopping for the whole class."""
+
+    def init_dest(self):
+        """The exchange's feedback folder, traversable but not listable, on a
+        file system with POSIX ACLs (else the release fails, saying so)."""
+        super().init_dest()
+        self._close_folder(self.dest_path)
+        try:
+            acl.require_support(self.dest_path)
+        except acl.AclUnsupported as err:
+            self.fail(f"feedback not released: {err}")
+
+    def _close_folder(self, folder):
+        """Students may pass through ``folder`` (to the page whose name they
+        know) but not list it; with ``groupshared`` the group may."""
+        mode = stat.S_IMODE(os.stat(folder).st_mode)
+        closed = mode & ~(stat.S_IROTH | stat.S_IWOTH)
+        if not self.coursedir.groupshared:
+            closed &= ~(stat.S_IRGRP | stat.S_IWGRP)
+        closed |= stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+        if closed != mode:
+            try:
+                os.chmod(folder, closed)
+                self.log.warning("%s was listable by other users: mode %o is now %o",
+                                 folder, mode, closed)
+            except PermissionError:
+                self.log.warning("%s is listable by other users (mode %o) and not yours to "
+                                 "change: its owner can run chmod o-rw on it", folder, mode)
 
     def copy_files(self):
         refused = {}
-        pattern = os.path.join(self.src_path, "*.html")
-        for folder in sorted({os.path.dirname(path) for path in glob.glob(pattern)}):
-            student = os.path.basename(os.path.dirname(folder))
+        ready = {}
+        excluded = {s for s in self.coursedir.student_id_exclude.split(",") if s}
+        for html_file, student, notebook in self._pages():
+            if student in excluded or student in refused:
+                continue
+            folder = os.path.dirname(html_file)
             try:
-                if read_receipt(folder) is None:
+                receipt = read_receipt(folder)
+                if receipt is None:
                     raise ReceiptError(f"the folder holds no {TIMESTAMP} or {SECRET} (generate "
                                        "the feedback again with python -m utils feedback, "
                                        "after collecting the submission through the exchange)")
-            except ReceiptError as err:
+                acl.uid_of(student)
+            except (ReceiptError, acl.UnknownUser) as err:
                 refused[student] = f"{safe_text(student)}: {err}"
                 self.log.error("No feedback released for %s", refused[student])
-        excluded = self.coursedir.student_id_exclude
+                continue
+            ready.setdefault(student, []).append((html_file, notebook, receipt))
+        for student in sorted(ready):
+            for html_file, notebook, receipt in ready[student]:
+                self._release(html_file, student, notebook, receipt)
+        problems = []
         if refused:
-            self.coursedir.student_id_exclude = ",".join(
-                [s for s in excluded.split(",") if s] + sorted(refused))
+            problems.append(f"feedback of {len(refused)} student(s) not released: "
+                            + "; ".join(refused[s] for s in sorted(refused)))
+        left = self._close_earlier_pages()
+        if left:
+            problems.append(f"{len(left)} feedback page(s) in {self.dest_path} stay readable by "
+                            f"other users: {', '.join(left)}; their owner can run chmod 600 on "
+                            "them")
+        if problems:
+            self.fail(" | ".join(problems))
+
+    def _pages(self):
+        """(page, student id, notebook id) of every page to release, as
+        nbgrader's own release_feedback finds them."""
+        regexp = re.escape(os.path.sep).join([
+            self.coursedir.format_path(self.coursedir.feedback_directory, "(?P<student_id>.*)",
+                                       self.coursedir.assignment_id, escape=True),
+            "(?P<notebook_id>.*).html"])
+        for html_file in sorted(glob.glob(os.path.join(self.src_path, "*.html"))):
+            found = re.match(regexp, html_file)
+            if found is None:
+                self.log.error("Could not match '%s' with regexp '%s'", html_file, regexp)
+                continue
+            yield html_file, found.group("student_id"), found.group("notebook_id")
+
+    def _release(self, html_file, student, notebook, receipt):
+        """Write one page into the exchange, named as nbgrader names it and
+        readable by its student alone."""
+        checksum = notebook_hash(secret=receipt.secret, notebook_id=notebook)
+        dest = os.path.join(self.dest_path, f"{checksum}.html")
+        self.log.info("Releasing feedback for student '%s' on assignment '%s/%s/%s' (%s)",
+                      student, self.coursedir.course_id, self.coursedir.assignment_id,
+                      notebook, receipt.timestamp)
+        with open(html_file, "rb") as page:
+            data = page.read()
         try:
-            super().copy_files()
-        finally:
-            self.coursedir.student_id_exclude = excluded
-        if refused:
-            self.fail(f"feedback of {len(refused)} student(s) not released: "
-                      + "; ".join(refused[s] for s in sorted(refused)))
+            acl.write_for(dest, data, student)
+        except acl.AclUnsupported as err:
+            self.fail(f"feedback not released: {err}")
+        self.log.info("Feedback released to: %s", dest)
+
+    def _close_earlier_pages(self):
+        """A page left readable by other users (released before this rule, or
+        by stock nbgrader) is made readable by the grader alone: its student
+        is not known from its name.  A page of this release is unaffected.
+        Returns the pages it could not close."""
+        closed, left = 0, []
+        with os.scandir(self.dest_path) as found:
+            pages = [e.path for e in found if e.name.endswith(".html")
+                     and e.is_file(follow_symlinks=False)]
+        for page in sorted(pages):
+            try:
+                if not acl.readable_by_others(page):
+                    continue
+                fd = os.open(page, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+                try:
+                    os.fchmod(fd, 0o600)
+                finally:
+                    os.close(fd)
+                closed += 1
+            except OSError as err:
+                left.append(f"{os.path.basename(page)} ({err.strerror})")
+        if closed:
+            self.log.warning("%d earlier feedback page(s) in %s were readable by other users: "
+                             "now by the grader alone (whose they are cannot be told "
+                             "from their names)", closed, self.dest_path)
+        return left

@@ -14,10 +14,9 @@ from nbgrader.api import MissingEntry
 
 from .gradebook import open_gradebook
 from .intake import safe_text
+from .outcome import GRADED, NOT_GRADED
 
-NOT_GRADED = "not graded"
 NOT_SUBMITTED = "not submitted"
-GRADED = "graded"
 MISSING = "missing"                  # enrolled, and nothing of the assignment submitted
 
 
@@ -49,7 +48,7 @@ def notebook_rows(course, outcome, gb=None):
         if name in outcome.problems:
             rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.problems[name]}"))
         elif not outcome.graded:
-            rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.message}"))
+            rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.reason}"))
         elif name in outcome.missing:
             rows.append((name, 0.0, max_score, NOT_SUBMITTED))
         else:
@@ -121,7 +120,7 @@ class StudentRecord:
     student: str
     assignment: str
     state: str                       # GRADED, NOT_GRADED or MISSING
-    message: str = ""                # why not graded, and the grader's remarks
+    message: str = ""                # why not graded, or the grader's remarks (shown)
     notebooks: list = field(default_factory=list)    # NotebookScore, in course order
     lateness: object = None          # deadlines.Lateness
     seconds: float = 0.0             # time its notebooks took to grade
@@ -129,6 +128,7 @@ class StudentRecord:
     last_name: str = ""
     email: str = ""
     lms_id: str = ""
+    outcome: object = None           # the grader's Outcome (None: nothing submitted)
 
     @property
     def score(self):
@@ -183,9 +183,9 @@ def class_records(course, assignment, outcomes=None):
     """A :class:`StudentRecord` of ``assignment`` for every enrolled student:
     every student in the gradebook (the roster, and everyone ever graded) and
     every outcome given (by default the recorded ones), sorted by id."""
-    from .. import grading
     from . import deadlines
-    outcomes = grading.load_outcomes(course, assignment) if outcomes is None else outcomes
+    from .outcome import load_outcomes
+    outcomes = load_outcomes(course, assignment) if outcomes is None else outcomes
     by_student = {o.student: o for o in outcomes}
     book = deadlines.deadlines_of(course)
     times = deadlines.read_times(course)
@@ -215,8 +215,9 @@ def class_records(course, assignment, outcomes=None):
                 records.append(record)
                 continue
             record.state = GRADED if outcome.graded else NOT_GRADED
+            record.outcome = outcome
             record.message = outcome.message
-            record.seconds = getattr(outcome, "seconds", 0.0)
+            record.seconds = outcome.seconds
             record.lateness = deadlines.lateness(book, times, assignment, student)
             for name, score, max_score, status in notebook_rows(course, outcome, gb):
                 entry = NotebookScore(name, score, max_score, status)

@@ -7,7 +7,7 @@ test cell, a comment per answer cell, what the student changed in locked
 cells).  It reads no gradebook and no course folder and writes nothing but
 its own temporary folder, so any executor can run it: a local process, or a
 Dask worker on another machine (:mod:`utils.grader.executors`).  Only the
-coordinator (:mod:`utils.grading`) writes results to the gradebook.
+coordinator (:mod:`utils.grader.coordinator`) writes results to the gradebook.
 
 The steps are nbgrader's own autograding steps, in nbgrader's order; the
 ones that read the gradebook read :class:`MasterNotebook` instead, and the

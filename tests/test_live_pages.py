@@ -120,3 +120,47 @@ def test_an_identical_resubmission_has_the_same_content_hash(inbound):
                     notebook='{"cells": [1]}')
     hashes = [arrivals.submission_hash(Path(f)) for f in (first, second, third)]
     assert hashes[0] == hashes[1] != hashes[2]
+
+
+def test_a_folder_swapped_for_a_link_while_it_is_read_is_never_followed(tmp_path, monkeypatch):
+    """Intake holds the folder open: once it has started, replacing the folder
+    by a link to the instructor's files changes nothing of what is copied."""
+    from utils.grader import intake
+    folder, secret = tmp_path / "ana+lab1+t", tmp_path / "instructor"
+    folder.mkdir()
+    secret.mkdir()
+    (folder / "01_single_neuron.ipynb").write_text("the student's own")
+    (secret / "01_single_neuron.ipynb").write_text("the solutions")
+    real_scandir, swapped = os.scandir, []
+
+    def swap_first(where):
+        if not swapped:
+            folder.rename(tmp_path / "moved-away")
+            folder.symlink_to(secret)
+            swapped.append(True)
+        return real_scandir(where)
+
+    monkeypatch.setattr(os, "scandir", swap_first)
+    problems = intake.take_in(str(folder), str(tmp_path / "copy"))
+    monkeypatch.undo()
+    assert swapped and problems == {}
+    assert (tmp_path / "copy" / "01_single_neuron.ipynb").read_text() == "the student's own"
+
+
+def test_a_file_of_another_user_in_a_students_folder_is_not_read(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give files to other users")
+    from test_exchange import ANA, BEN, _user
+    from utils.grader import intake
+    ana, ben = _user(ANA), _user(BEN)
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "01_single_neuron.ipynb").write_text("{}")
+    (folder / "notes.txt").write_text("not hers")
+    os.chown(folder, ana, -1)
+    os.chown(folder / "01_single_neuron.ipynb", ana, -1)
+    problems = intake.take_in(str(folder), str(tmp_path / "copy"), owner=ana)
+    assert list(problems) == ["notes.txt"] and "another user" in problems["notes.txt"]
+    assert sorted(os.listdir(tmp_path / "copy")) == ["01_single_neuron.ipynb"]
+    with pytest.raises(intake.IntakeError, match="another user"):
+        intake.take_in(str(folder), str(tmp_path / "copy-2"), owner=ben)

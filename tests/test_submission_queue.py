@@ -37,7 +37,9 @@ def serve(queue, now, slots=2, deadline_of=lambda a, s: None, step=10.0):
             order.append(entry)
 
 
-def test_a_burst_of_thirty_from_ten_students_serves_every_first_before_any_third(tmp_path):
+@pytest.mark.parametrize("slots", [2, 6])      # one per job; the service's batch of 2 jobs
+def test_a_burst_of_thirty_from_ten_students_serves_every_first_before_any_third(tmp_path,
+                                                                                 slots):
     queue = make_queue(tmp_path)
     students = [f"s{i:02d}" for i in range(10)]
     at = 1000.0
@@ -46,7 +48,7 @@ def test_a_burst_of_thirty_from_ten_students_serves_every_first_before_any_third
         for _ in range(3):
             add(queue, student, at)
             at += 1
-    order, _ = serve(queue, at)
+    order, _ = serve(queue, at, slots=slots)
     assert len(order) == 30
     finished = {}
     for position, entry in enumerate(order):

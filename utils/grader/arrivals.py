@@ -26,6 +26,7 @@ are taken in from there.
 import datetime as dt
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import time
@@ -169,18 +170,25 @@ class Arrivals:
         changed = deadlines.changed_time(path)
         if self.now() - changed.timestamp() < SETTLE_SECONDS:
             return None
+        owner = pwd.getpwnam(student).pw_uid if self.settings.check_owner else None
         return self._take(origin, student, assignment, path, changed.timestamp(),
-                          deadlines.EXCHANGE)
+                          deadlines.EXCHANGE, owner)
 
-    def _take(self, origin, student, assignment, path, received, source):
-        """Copy a submission into the spool and describe it."""
+    def _take(self, origin, student, assignment, path, received, source, owner=None):
+        """Copy a submission into the spool and describe it (with ``owner``, a
+        uid, the folder and its files must still be that user's as they are
+        read: a folder swapped after the checks above is refused)."""
         target = self.spool / spool_name(origin)
         partial = target.with_name(target.name + ".partial")
         for stale in (partial, target):
             if stale.exists():
                 shutil.rmtree(stale)
         self.spool.mkdir(mode=0o700, parents=True, exist_ok=True)
-        refused = intake.take_in(str(path), str(partial))
+        try:
+            refused = intake.take_in(str(path), str(partial), owner)
+        except intake.IntakeError as err:
+            shutil.rmtree(partial, ignore_errors=True)
+            return Refusal(origin, student, f"{intake.safe_text(path.name, 120)}: {err}")
         secret = ""
         try:
             receipt = read_receipt(str(partial))

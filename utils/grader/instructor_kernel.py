@@ -60,8 +60,10 @@ def load_ipython_extension(shell):
     shell.events.register("post_run_cell", _give_back)
 
 
-#: The spec's display name: says in JupyterLab's launcher which kernel this is.
-DISPLAY_NAME = "Python 3 (course, with the test helpers)"
+#: The spec's display name: ipykernel's own, as every notebook's metadata
+#: holds it, so that saving a source notebook in JupyterLab leaves its
+#: kernel metadata as it was (a name of its own would be written into it).
+DISPLAY_NAME = "Python 3 (ipykernel)"
 
 
 def install(prefix=sys.prefix):

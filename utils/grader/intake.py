@@ -11,6 +11,7 @@ Autograde button the same rule: a submission folder holding anything but
 regular files with plain names is refused with a clear message, and the rest
 of the class is graded.
 """
+import errno
 import os
 import re
 import stat
@@ -44,85 +45,126 @@ def check_name(kind, name):
                           "and _ . @ - only, not starting with a dot or a dash")
 
 
-def scan(folder):
+#: Opening a folder or a file of a submission: never through a link, never
+#: waiting on a pipe, never inherited by a kernel.
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def scan(folder, owner=None):
     """``(files, problems)`` of a submission folder, without following anything.
 
     ``files`` are the relative paths of the regular files to keep;
-    ``problems`` maps each refused path to one line saying why.
+    ``problems`` maps each refused path to one line saying why.  With
+    ``owner`` (a uid), the folder and each file must belong to that user.
     """
-    files, problems, total = [], {}, 0
-    top = os.lstat(folder)
-    if not stat.S_ISDIR(top.st_mode):
-        return [], {"": f"{os.path.basename(folder)} is not a folder (a link or a file)"}
-    pending = [("", 0)]
-    while pending:
-        relative, depth = pending.pop()
-        with os.scandir(os.path.join(folder, relative)) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                path = os.path.join(relative, entry.name)
-                if entry.name in IGNORED:
+    return _walk(folder, None, owner)
+
+
+def take_in(folder, target, owner=None):
+    """Copy the submission at ``folder`` into the new folder ``target``.
+
+    The folder is opened once and read through that descriptor to the end:
+    replacing it, or a folder inside it, by a link while it is read changes
+    nothing of what is copied.  With ``owner`` (a uid), the folder and each
+    file must belong to that user (:class:`IntakeError` for the folder).
+    Returns ``{relative path: why}`` of the files left behind.
+    """
+    os.makedirs(target, exist_ok=False)
+    return _walk(folder, target, owner)[1]
+
+
+def _walk(folder, target, owner):
+    """The survey of :func:`scan`, copying each kept file into ``target`` when given."""
+    try:
+        top = os.open(folder, _FOLDER)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            return [], {"": f"{safe_text(os.path.basename(folder))} is not a folder (a link "
+                            "or a file)"}
+        raise
+    try:
+        if owner is not None and os.fstat(top).st_uid != owner:
+            raise IntakeError(f"{safe_text(os.path.basename(folder))} belongs to another user")
+        kept = {"files": [], "problems": {}, "total": 0}
+        _survey(top, "", 0, target, owner, kept)
+    finally:
+        os.close(top)
+    return sorted(kept["files"]), kept["problems"]
+
+
+def _survey(fd, relative, depth, target, owner, kept):
+    """Survey (and copy) the folder open as ``fd``, at ``relative``; at most
+    :data:`MAX_DEPTH` folders are open at a time."""
+    problems = kept["problems"]
+    with os.scandir(fd) as entries:
+        listing = sorted(entries, key=lambda e: e.name)
+    for entry in listing:
+        path = os.path.join(relative, entry.name)
+        if entry.name in IGNORED:
+            continue
+        info = entry.stat(follow_symlinks=False)
+        shown = safe_text(path)
+        if stat.S_ISLNK(info.st_mode):
+            problems[path] = f"{shown} is a symbolic link: not read"
+        elif not NAME.match(entry.name):
+            problems[path] = (f"{shown}: file names may hold letters, digits and "
+                              "_ . @ - only: not read")
+        elif stat.S_ISDIR(info.st_mode):
+            if depth >= MAX_DEPTH:
+                problems[path] = f"{shown}: folders nested too deeply: not read"
+                continue
+            try:
+                inner = os.open(entry.name, _FOLDER, dir_fd=fd)
+            except OSError as err:
+                problems[path] = f"{shown}: {safe_text(err.strerror)}: not read"
+                continue
+            try:
+                _survey(inner, path, depth + 1, target, owner, kept)
+            finally:
+                os.close(inner)
+        elif not stat.S_ISREG(info.st_mode):
+            problems[path] = (f"{shown} is not a regular file (a pipe, socket or "
+                              "device): not read")
+        elif owner is not None and info.st_uid != owner:
+            problems[path] = f"{shown} belongs to another user: not read"
+        elif info.st_size > MAX_FILE_BYTES:
+            problems[path] = (f"{shown} is larger than {MAX_FILE_BYTES // 2 ** 20} MiB: "
+                              "not read")
+        elif len(kept["files"]) >= MAX_FILES or kept["total"] + info.st_size > MAX_TOTAL_BYTES:
+            problems[path] = (f"{shown}: the submission holds too many files or bytes: "
+                              "not read")
+        else:
+            if target is not None:
+                try:
+                    _copy_regular(fd, entry.name, os.path.join(target, path), owner)
+                except (IntakeError, OSError) as err:
+                    problems[path] = f"{shown}: {safe_text(err)}: not read"
                     continue
-                info = entry.stat(follow_symlinks=False)
-                shown = safe_text(path)
-                if stat.S_ISLNK(info.st_mode):
-                    problems[path] = f"{shown} is a symbolic link: not read"
-                elif not NAME.match(entry.name):
-                    problems[path] = (f"{shown}: file names may hold letters, digits and "
-                                     "_ . @ - only: not read")
-                elif stat.S_ISDIR(info.st_mode):
-                    if depth >= MAX_DEPTH:
-                        problems[path] = f"{shown}: folders nested too deeply: not read"
-                    else:
-                        pending.append((path, depth + 1))
-                elif not stat.S_ISREG(info.st_mode):
-                    problems[path] = (f"{shown} is not a regular file (a pipe, socket or "
-                                     "device): not read")
-                elif info.st_size > MAX_FILE_BYTES:
-                    problems[path] = (f"{shown} is larger than {MAX_FILE_BYTES // 2 ** 20} MiB: "
-                                     "not read")
-                elif len(files) >= MAX_FILES or total + info.st_size > MAX_TOTAL_BYTES:
-                    problems[path] = (f"{shown}: the submission holds too many files or bytes: "
-                                     "not read")
-                else:
-                    files.append(path)
-                    total += info.st_size
-    return sorted(files), problems
+            kept["files"].append(path)
+            kept["total"] += info.st_size
 
 
-def _copy_regular(source, destination):
-    """Copy one regular file; refuse it if it is no longer one when opened."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(source, flags)
+def _copy_regular(folder_fd, name, destination, owner=None):
+    """Copy the file ``name`` of the folder open as ``folder_fd``; refuse it if
+    it is no longer a regular file (or no longer the owner's) once opened."""
+    fd = os.open(name, _FILE, dir_fd=folder_fd)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            raise IntakeError(f"{os.path.basename(source)} changed while it was read")
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES \
+                or (owner is not None and info.st_uid != owner):
+            raise IntakeError(f"{name} changed while it was read")
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         out = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(out, "wb") as target:
+        with os.fdopen(out, "wb") as copy:
             remaining = MAX_FILE_BYTES
             while chunk := os.read(fd, 1 << 16):
                 remaining -= len(chunk)
                 if remaining < 0:
-                    raise IntakeError(f"{os.path.basename(source)} grew while it was read")
-                target.write(chunk)
+                    raise IntakeError(f"{name} grew while it was read")
+                copy.write(chunk)
     finally:
         os.close(fd)
-
-
-def take_in(folder, target):
-    """Copy the submission at ``folder`` into the new folder ``target``.
-
-    Returns ``{relative path: why}`` of the files left behind.
-    """
-    files, problems = scan(folder)
-    os.makedirs(target, exist_ok=False)
-    for relative in files:
-        try:
-            _copy_regular(os.path.join(folder, relative), os.path.join(target, relative))
-        except (IntakeError, OSError) as err:
-            problems[relative] = f"{safe_text(relative)}: {safe_text(err)}: not read"
-    return problems
 
 
 class GuardedAutograde(Autograde):

@@ -247,6 +247,6 @@ class Publisher:
         kept = self.archive / str(entry.id)
         kept.mkdir(mode=0o700, parents=True, exist_ok=True)
         (kept / f"{notebook}.html").write_bytes(data)
-        if entry.secret and self.folder.is_dir():
+        if entry.secret and (self.folder.is_dir() or self.prepare()):
             acl.write_for(str(self.folder / page_name(entry.secret, notebook)), data,
                           entry.student)

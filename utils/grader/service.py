@@ -181,7 +181,13 @@ class Service:
 
     # -- arrivals ------------------------------------------------------------------
     def take_in(self):
-        """Queue what arrived; refuse (and report once) what cannot be taken."""
+        """Queue what arrived; refuse (and report once) what cannot be taken.
+        An assignment released since the service started is watched too, and
+        tests released again are read again."""
+        self.released = [a for a in self.course.assignments()
+                         if (self.course.release / a).is_dir()]
+        self.arrivals.released = set(self.released)
+        self._tests = {}
         arrivals, refusals = self.arrivals.look()
         now = self.clock()
         for refused in refusals:

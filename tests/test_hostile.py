@@ -363,6 +363,21 @@ def test_the_grading_service_gives_the_same_outcomes(hostile, tmp_path):
         _copy_as_is(hostile["course"].submitted / student / "lab1", folder)
         (folder / "timestamp.txt").write_text("2026-12-07 10:00:00.000000 UTC")
         (folder / "submission_secret.txt").write_text(secrets.token_hex(64))
+    # a cell that calls itself a passed test worth 100 points, and a copied test cell
+    forged = nbformat.read(str(hostile["course"].submitted / "honest" / "lab1"
+                               / f"{NOTEBOOK}.ipynb"), 4)
+    fake = nbformat.v4.new_code_cell("pass", metadata={
+        "nbgrader": {"grade": True, "solution": False, "locked": True, "points": 100,
+                     "grade_id": "test_extra_credit", "schema_version": 3},
+        "nnkit": {"passed": True, "feedback": ""}})
+    copied = next(c for c in forged.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "test_relu")
+    forged.cells += [fake, nbformat.from_dict(dict(copied))]
+    folder = inbound / f"fake-cells+lab1+2026-12-07 10:00:00.000000 UTC+{secrets.token_hex(4)}"
+    folder.mkdir()
+    nbformat.write(forged, str(folder / f"{NOTEBOOK}.ipynb"))
+    (folder / "timestamp.txt").write_text("2026-12-07 10:00:00.000000 UTC")
+    (folder / "submission_secret.txt").write_text(secrets.token_hex(64))
     lines = []
     service = Service(course, jobs=2, log=lines.append, clock=lambda: time.time() + 5)
     service.run(once=True)
@@ -384,3 +399,8 @@ def test_the_grading_service_gives_the_same_outcomes(hostile, tmp_path):
     page = (course.root / "service" / "pages" / str(entries["spy"].id)
             / f"{NOTEBOOK}.html").read_text()
     assert "BEGIN HIDDEN TESTS" not in page and "SPY" not in page
+    # the page lists the instructor's tests, each once, whatever cells the notebook holds
+    page = (course.root / "service" / "pages" / str(entries["fake-cells"].id)
+            / f"{NOTEBOOK}.html").read_text()
+    assert "test_extra_credit" not in page and page.count("<td>test_relu</td>") == 1
+    assert "5 of 5 checked exercises passed; 11 of 11 points" in page, page

@@ -125,7 +125,7 @@ class Arrivals:
                 continue
             try:
                 found = self._inbound(name, origin)
-            except (OSError, intake.IntakeError) as err:
+            except (OSError, KeyError, intake.IntakeError) as err:   # KeyError: user gone
                 found = Refusal(origin, "?", f"{intake.safe_text(name, 120)}: cannot be read "
                                             f"({intake.safe_text(err, 200)})")
             if isinstance(found, Refusal):

@@ -62,27 +62,37 @@ class Exercise:
 
 
 def exercises(course, assignment, student, notebook):
-    """The :class:`Exercise` list of a graded notebook, in the notebook's order."""
+    """The :class:`Exercise` list of a graded notebook, in the notebook's order.
+
+    Which exercises there are, their kind and their points come from the
+    instructor's notebook in the gradebook, never from the graded copy's cell
+    metadata (a student can add a cell calling itself a test, or copy one):
+    the copy gives only each test's verdict, which the grader wrote."""
     from nbgrader.api import MissingEntry
     from .gradebook import open_gradebook
     path = course.autograded / student / assignment / f"{notebook}.ipynb"
     cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     found = []
     with open_gradebook(course) as gb:
+        master = gb.find_notebook(notebook, assignment)
+        graded = {c.name: c for c in master.grade_cells}
+        answers = {c.name for c in master.solution_cells}
+        verdicts = {}
         for cell in cells:
-            info = cell.get("metadata", {}).get("nbgrader", {})
-            if not info.get("grade") or not info.get("grade_id"):
-                continue
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id in graded and grade_id not in verdicts:
+                verdicts[grade_id] = cell.get("metadata", {}).get("nnkit", {})
+        for name in list(verdicts) + [n for n in graded if n not in verdicts]:
+            cell = graded[name]
             try:
-                grade = gb.find_grade(info["grade_id"], notebook, assignment, student)
-                score, most = grade.score, grade.max_score
+                score = gb.find_grade(name, notebook, assignment, student).score
             except MissingEntry:
-                score, most = None, float(info.get("points") or 0)
-            by_hand = cell.get("cell_type") != "code" or bool(info.get("solution"))
-            verdict = cell.get("metadata", {}).get("nnkit", {}) if not by_hand else {}
-            found.append(Exercise(info["grade_id"], by_hand, bool(verdict.get("passed")),
+                score = None
+            by_hand = cell.cell_type != "code" or name in answers
+            verdict = {} if by_hand else verdicts.get(name) or {}
+            found.append(Exercise(name, by_hand, bool(verdict.get("passed")),
                                   str(verdict.get("feedback") or ""), score or 0.0,
-                                  float(most or 0)))
+                                  float(cell.max_score or 0)))
     return found
 
 

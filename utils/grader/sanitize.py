@@ -6,7 +6,9 @@ emptying the grading metadata of all but the last copy, and a later step
 metadata, so the whole submission goes ungraded.
 :class:`DropEmptyGradingMetadata` removes the emptied metadata in between:
 the extra copies become ordinary cells, and the instructor's version of the
-test is graded once.
+test is graded once.  A cell whose grade id the instructor's notebook does
+not have (one a student wrote to look like a test) becomes an ordinary cell
+the same way, in :class:`OverwriteCellsWithHiddenTests`.
 
 :class:`OverwriteCellsWithHiddenTests` puts the instructor's test cells back
 as nbgrader does, and warns only about the cells a student really changed.
@@ -17,13 +19,18 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 
 
+def _drop_empty_grading_metadata(cell):
+    """An ordinary cell of one whose nbgrader metadata lacks a grade id."""
+    meta = cell.metadata.get("nbgrader")
+    if meta is not None and "grade_id" not in meta:
+        del cell.metadata["nbgrader"]
+
+
 class DropEmptyGradingMetadata(NbGraderPreprocessor):
     """Turn cells whose nbgrader metadata lacks a grade id into ordinary cells."""
 
     def preprocess_cell(self, cell, resources, index):
-        meta = cell.metadata.get("nbgrader")
-        if meta is not None and "grade_id" not in meta:
-            del cell.metadata["nbgrader"]
+        _drop_empty_grading_metadata(cell)
         return cell, resources
 
 
@@ -38,6 +45,15 @@ class OverwriteCellsWithHiddenTests(OverwriteCells):
     restored in silence, an edited one is still reported, and every locked
     cell is restored from the gradebook either way.
     """
+
+    def preprocess_cell(self, cell, resources, index):
+        """nbgrader's, then: a cell claiming a grade id the instructor's
+        notebook does not have (a student's own "test") loses its grade id
+        there and becomes an ordinary cell here; nbgrader would otherwise fail
+        on it and leave the whole notebook ungraded."""
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        _drop_empty_grading_metadata(cell)
+        return cell, resources
 
     def really_changed(self, name, attr, new):
         """Whether a change nbgrader found is the student's, not the hidden

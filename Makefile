@@ -74,7 +74,7 @@ SHARED_ENV ?= build/shared
 SHARED     := $(abspath $(SHARED_ENV))
 .PHONY: shared-env
 
-$(SHARED)/.ready: $(VENV)/.installed
+$(SHARED)/.ready: $(VENV)/.installed $(wildcard $(VENV)/.hub)
 	@echo "Copying the course's Python and $(VENV) into $(SHARED) (a minute; about 1 GB)"
 	rm -rf $(SHARED) && mkdir -p $(SHARED)/python
 	base=$$($(PY) -c 'import sys; print(sys.base_prefix)') \
@@ -95,7 +95,7 @@ $(SHARED)/.ready: $(VENV)/.installed
 	grep -lI "$(abspath $(VENV))" $(SHARED)/venv/bin/* | xargs -r sed -i "s|$(abspath $(VENV))|$(SHARED)/venv|g"
 	@# Students import the utils/ of their assignment folder, never the course's.
 	rm -f $(SHARED)/venv/.installed $(SHARED)/venv/.browser $(SHARED)/venv/.cluster \
-	  $(SHARED)/venv/.instructor-kernel \
+	  $(SHARED)/venv/.instructor-kernel $(SHARED)/venv/.hub \
 	  $(SHARED)/venv/lib/python*/site-packages/nn_course_kit.pth
 	@# ... and a plain python3 kernel, without the instructor's test helpers.
 	$(SHARED)/venv/bin/python -m ipykernel install --sys-prefix >/dev/null
@@ -109,6 +109,35 @@ $(SHARED)/.ready: $(VENV)/.installed
 shared-env: $(SHARED)/.ready
 	@echo "Shared environment: $(SHARED)/venv/bin (nbgrader, jupyter, python)"
 
+# The course's JupyterHub (README: "The course on a JupyterHub").  Its Python
+# packages (requirements-hub.txt, pinned) go into $(VENV) and so into the
+# shared environment its users' servers run from; its proxy is Node.js's
+# configurable-http-proxy, pinned with its lock file in utils/hub/proxy/.
+# Then JupyterHub starts with the settings of $(HUB_SETTINGS):
+#   make hub SHARED_ENV=/opt/nn-kit HUB_SETTINGS=/etc/nn-kit/hub.toml
+HUB_SETTINGS ?= /etc/nn-kit/hub.toml
+.PHONY: hub hub-packages
+
+$(VENV)/.hub: requirements-hub.txt $(VENV)/.installed
+	@echo "Installing requirements-hub.txt (JupyterHub, its LTI login, PyLTI1p3)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-hub.txt
+	touch $@
+
+build/hub/.proxy: utils/hub/proxy/package.json utils/hub/proxy/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && echo "Installing Node.js for the hub's proxy (about a minute)" \
+	  && (apt-get update -qq && apt-get install -y -qq nodejs npm) >/dev/null 2>&1; } \
+	  || { echo "error: the hub's proxy needs Node.js and npm"; exit 1; }
+	mkdir -p build/hub && cp utils/hub/proxy/package.json utils/hub/proxy/package-lock.json build/hub/
+	cd build/hub && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+hub-packages: $(VENV)/.hub build/hub/.proxy
+
+hub: hub-packages sandbox
+	$(MAKE) shared-env
+	NN_KIT_HUB="$(HUB_SETTINGS)" $(VENV)/bin/jupyterhub -f utils/hub/jupyterhub_config.py
+
 demo: $(VENV)/.installed $(VENV)/.instructor-kernel sandbox
 	$(PY) -m utils demo
 
@@ -118,7 +147,7 @@ demo: $(VENV)/.installed $(VENV)/.instructor-kernel sandbox
 bench: $(VENV)/.installed sandbox
 	$(PY) benchmarks/class_autograde.py $(BENCH_ARGS)
 
-test: $(VENV)/.installed $(VENV)/.instructor-kernel sandbox browser cluster
+test: $(VENV)/.installed $(VENV)/.instructor-kernel sandbox browser cluster hub-packages
 	$(PY) -m pytest
 
 release: $(VENV)/.installed $(VENV)/.instructor-kernel

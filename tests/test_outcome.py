@@ -161,7 +161,7 @@ def test_exports_say_why_from_the_reason():
     failed = Outcome("bo", "lab1", NOT_GRADED, "01_single_neuron.ipynb is empty")
     record = _record(failed, NOT_GRADED)
     record.message = "shown text that the exports do not read"
-    assert exports._result(record).state == "not graded: 01_single_neuron.ipynb is empty"
+    assert exports.export_result(record).state == "not graded: 01_single_neuron.ipynb is empty"
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from nbgrader.utils import notebook_hash
 
 from test_exchange import (ANA, ASSIGNMENT, BEN, COURSE_ID, NOTEBOOK, _cat_as, _write_as,
                            make_trip)
+from utils.course import KIT_ROOT
 from utils.grader import acl
 from utils.grader.feedback_release import SECRET
 from utils.grader.report import cell_scores
@@ -201,3 +202,22 @@ def test_beyond_the_rate_limit_the_latest_waits_and_is_graded_when_the_window_op
     page = fetched_page(live, ANA)
     assert re.search(r"test_sigmoid_values</td><td><span class=\"fail\">failed", page), page
     assert re.search(r"test_relu</td><td><span class=\"pass\">passed", page)
+
+
+def test_an_assignment_released_but_not_generated_is_said_once_and_waits(tmp_path):
+    """release/<a> copied in without `python -m utils release` (the gradebook
+    has no notebooks for it): the service says so once and leaves its
+    submissions waiting, instead of stopping at each one."""
+    from utils.course import Course, make_scratch_course
+    from utils.grader.service import Service
+    course = make_scratch_course(Course(KIT_ROOT), tmp_path / "course")
+    course.keep_only(ASSIGNMENT, [NOTEBOOK])
+    (course.release / ASSIGNMENT).mkdir(parents=True)
+    course.root.chmod(0o700)
+    lines = []
+    service = Service(course, log=lines.append)
+    assert service._generated([ASSIGNMENT]) == []
+    assert service._generated([ASSIGNMENT]) == []
+    said = [line for line in lines if "gradebook lacks" in line]
+    assert len(said) == 1 and f"python -m utils release {ASSIGNMENT}" in said[0], lines
+    service.queue.close()

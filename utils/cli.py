@@ -4,7 +4,7 @@ Commands: ``release``, ``autograde``, ``feedback``, ``report`` (the class
 report), ``grades`` (spreadsheet and LMS exports), ``roster`` (the enrolled
 students), ``serve`` (the grading service: each submission graded as it
 arrives), ``demo``, ``import-zips`` (submissions downloaded from an LMS),
-``migrate-gradebook``
+``lms-sync`` (scores posted to the LMS over LTI Advantage), ``migrate-gradebook``
 (the gradebook copied into PostgreSQL), ``lecture`` (the
 lecture notebooks, site, slides and handouts), and ``selftest`` for notebook
 authors.
@@ -277,6 +277,66 @@ def cmd_import_zips(args):
     return EXIT_NOT_GRADED if refused else EXIT_OK
 
 
+def _hub_settings(path):
+    """The hub's settings (``--settings``, ``$NN_KIT_HUB`` or the default file)."""
+    from .hub import settings
+    try:
+        return settings.load(path)
+    except settings.HubSettingsError as err:
+        raise CourseError(str(err)) from None
+
+
+def _sync_points(value, maximum):
+    return "none" if value is None else f"{value:g}/{maximum:g}"
+
+
+def _sync_line(change):
+    """One student's line of ``lms-sync``."""
+    from .hub import lms_sync as s
+    new = _sync_points(change.new, change.maximum)
+    old = _sync_points(change.old, change.old_maximum if change.old_maximum is not None
+                       else change.maximum)
+    pending = ", as PendingManual: hand grading still to come" if change.pending else ""
+    text = {s.POSTED: f"posted {new} (was {old}){pending}",
+            s.WOULD_POST: f"would post {old} -> {new}{pending}",
+            s.UNCHANGED: f"unchanged {new}",
+            s.NOT_POSTABLE: f"not postable: {change.reason}",
+            s.NOT_GRADED: f"not graded: {change.reason}",
+            s.WAITING: f"waiting for hand grading: {change.reason} (--include-pending posts "
+                       f"{new} as PendingManual)",
+            s.FAILED: change.reason}[change.kind]
+    if change.reason and change.kind in (s.POSTED, s.WOULD_POST, s.UNCHANGED):
+        text += f"; {change.reason}"
+    return f"{change.student}: {text}"
+
+
+def cmd_lms_sync(args):
+    settings = _hub_settings(args.settings)
+    try:
+        from .hub import lms_sync
+    except ImportError as err:
+        raise CourseError(f"lms-sync needs requirements-hub.txt (pip install -r "
+                          f"requirements-hub.txt): {err}") from None
+    course = Course(args.course) if args.course else Course(settings.course)
+    report = lms_sync.sync(course, args.assignment, settings, dry_run=args.dry_run,
+                           include_pending=args.include_pending)
+    for change in report.changes:
+        print(safe_text(_sync_line(change), 2000))
+    for note in report.notes:
+        print(safe_text(f"NOTE: {note}", 2000))
+    if report.would_create:
+        print(safe_text(f"The line item {args.assignment} would be created in "
+                        f"{report.lineitems}.", 2000))
+    elif report.lineitem:
+        made = " (created now)" if report.created else ""
+        print(safe_text(f"The line item of {args.assignment}{made}: {report.lineitem}", 2000))
+    counts = [f"{len(report.of_kind(kind))} {kind}" for kind in lms_sync.KINDS
+              if report.of_kind(kind)]
+    print(f"{args.assignment}: {', '.join(counts) or 'nobody to post'}"
+          + (" (dry run: nothing was changed in the LMS)" if args.dry_run else ""))
+    return EXIT_OK if report.ok else EXIT_NOT_GRADED
+
+
 def cmd_migrate_gradebook(args):
     from .grader import gradebook
     try:
@@ -445,6 +505,27 @@ def parser():
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("source", metavar="ZIP_OR_FOLDER")
     p.set_defaults(func=cmd_import_zips)
+
+    p = sub.add_parser("lms-sync", help="post an assignment's scores to the LMS (LTI AGS)",
+                       description="Post every student's points of ASSIGNMENT (after the late "
+                                   "penalty, as the exports give them) to the LMS's line item "
+                                   "of the assignment over LTI Advantage (created if missing), "
+                                   "for the students who launched the hub from the LMS. A "
+                                   "score the LMS already shows is not posted again. Points "
+                                   "still waiting for hand grading are not posted unless "
+                                   "--include-pending (or post_pending in the settings). One "
+                                   "line per student, then a summary. Exit status 1 when a "
+                                   "student could not be posted, 2 on a setting error.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--dry-run", action="store_true",
+                   help="show what would change (old -> new); post and create nothing")
+    p.add_argument("--include-pending", action="store_true",
+                   help="also post points still waiting for hand grading, as PendingManual")
+    from .hub.settings import DEFAULT_PATH, ENV
+    p.add_argument("--settings", metavar="FILE",
+                   help=f"the hub's settings (default: ${ENV}, else {DEFAULT_PATH}); the "
+                        "course is its [hub] course unless --course is given")
+    p.set_defaults(func=cmd_lms_sync)
 
     p = sub.add_parser("lecture", help="solved, executed notebooks, pages, slides, handouts",
                        description="Make lecture copies of the source notebooks (solutions "

@@ -400,8 +400,9 @@ class _Result:
         return self.points is not None
 
 
-def _result(record):
-    """The :class:`_Result` of a :class:`utils.grader.report.StudentRecord`."""
+def export_result(record):
+    """The :class:`_Result` of a :class:`utils.grader.report.StudentRecord`: what
+    every export (and ``python -m utils lms-sync``) gives the student."""
     from .report import GRADED, MISSING, NOT_GRADED
     ungraded = [n for n in record.notebooks if n.score is None]
     if record.state == MISSING:
@@ -416,6 +417,8 @@ def _result(record):
     pending = record.by_hand
     state = f"{GRADED}, {pending:g} point(s) still to grade by hand" if pending else GRADED
     return _Result(record, record.final, state, pending)
+
+
 
 
 def _assignments_to_export(course, assignments):
@@ -481,7 +484,7 @@ def write_exports(course, folder, assignments=None):
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise CourseError(f"{safe_text(folder)} is a file, not a folder for the exports")
-    results = {a: {r.student: _result(r) for r in class_records(course, a)} for a in names}
+    results = {a: {r.student: export_result(r) for r in class_records(course, a)} for a in names}
     students = sorted(set().union(*(set(by) for by in results.values())))
     people = {}
     for by_student in results.values():

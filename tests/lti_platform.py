@@ -377,10 +377,14 @@ class _Handler(tornado.web.RequestHandler):
         if not isinstance(value, tornado.web.HTTPError):
             super().log_exception(typ, value, tb)
 
-    def on_finish(self):
-        with self.platform._lock:
-            self.platform.request_log.append((self.request.method, self.request.path,
-                                              self.get_status()))
+    def finish(self, chunk=None):
+        # Logged before the answer leaves: a client that has its answer finds
+        # its request in the log (on_finish runs after the answer is sent).
+        if not self._finished:
+            with self.platform._lock:
+                self.platform.request_log.append((self.request.method, self.request.path,
+                                                  self.get_status()))
+        return super().finish(chunk)
 
     def arguments(self):
         """The request's arguments (query or form), one value each."""

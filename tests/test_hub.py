@@ -251,6 +251,13 @@ def test_the_instructor_opens_formgrader_and_the_report_and_grades_reach_the_lms
     wait_for(lambda: (hub.course / "reports" / "lab1.html").exists(), "the class report", hub)
     page.goto(f"{hub.url}/user/{hc.INSTRUCTOR}/files/reports/lab1.html")
     assert ANA in page.inner_text("body")
+    # ben hands in the blank release from a terminal on the machine, never
+    # through the LMS: graded, but the LMS cannot be told (AGS knows him not)
+    student_env = {"JUPYTER_CONFIG_PATH": str(hub.base / "state" / "jupyter" / "student")}
+    for step in ("fetch_assignment", "submit"):
+        hc.run_as(BEN, hub.homes[BEN], [hc.SHARED_BIN / "nbgrader", step, hc.ASSIGNMENT],
+                  cwd=hub.homes[BEN], extra_env=student_env)
+    wait_for(lambda: graded(hub, BEN), "ben's submission to be graded", hub)
     # grades back: ana launched and was graded, ben never launched
     done = hub.as_instructor(hc.SHARED_BIN / "python", "-m", "utils", "lms-sync",
                              hc.ASSIGNMENT, check=False)

@@ -237,3 +237,19 @@ def test_launch_records_of_the_wrong_shape_are_refused_and_named(tmp_path):
     assert len(records.refused) == 4
     path.write_text("[not json")
     assert launches.load(tmp_path).refused and not launches.load(tmp_path).links
+
+
+def test_without_an_lms_the_machines_passwords_admit_the_roster_and_the_instructors(place):
+    """No [lti] table: PAM login, for the roster's students and the listed
+    instructors only, each put in their role's group."""
+    from nbgrader.api import Gradebook
+    from utils.course import Course
+    from utils.hub.config import configure
+    with Gradebook(Course(place / "course").db_url) as gb:
+        gb.add_student("ana", lms_user_id="1001")
+    c = configure(Config(), load(write(place, lti=False)))
+    assert c.JupyterHub.authenticator_class == "jupyterhub.auth.PAMAuthenticator"
+    assert c.Authenticator.allowed_users == {"ana", "teach"}
+    assert c.JupyterHub.load_groups == {
+        "nbgrader-nn-from-scratch": {"users": ["ana"]},
+        "formgrade-nn-from-scratch": {"users": ["teach"]}}

@@ -89,8 +89,9 @@ nbgrader.apps.api.GenerateAssignment = StudentGenerateAssignment
 # odd names, absurd sizes or counts are refused per student), then only the
 # assignment's notebooks are written to extracted/<student id>/, which the
 # regexp below hands to nbgrader.  Which student a file belongs to comes from
-# the platform's naming (Canvas, Moodle): utils/lms.py NAMINGS.
-from utils.lms import EXTRACTED_NAMING, VettedExtractor  # noqa: E402
+# the platform's naming (Canvas, Moodle): utils/grader/downloads.py NAMINGS
+# (utils.lms gives the same names, for a config that imports them from there).
+from utils.grader.downloads import EXTRACTED_NAMING, VettedExtractor  # noqa: E402
 
 c.ZipCollectApp.extractor_plugin = VettedExtractor
 c.FileNameCollectorPlugin.named_regexp = EXTRACTED_NAMING

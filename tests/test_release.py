@@ -97,7 +97,8 @@ def test_release_ships_only_student_helpers(assignment):
                              if (KIT / "utils" / n).exists())
     assert f"prerequisites/{assignment}.py" in shipped     # its own table, no other
     text = _released_text(assignment)
-    for private in ("utils.reference", "utils.grading", "utils.submissions", "tests/variants"):
+    for private in ("utils.reference", "utils.grading", "utils.release", "utils.answers",
+                    "utils.submissions", "tests/variants"):
         assert private not in text
 
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from . import grading
+from .release import release
 from .grader import coordinator, report
 from .grader.outcome import load_outcomes, save_outcomes
 from .grader.progress import duration
@@ -45,7 +46,7 @@ def cmd_release(args):
     for assignment in _assignments(course, args.assignments):
         print(f"Releasing {assignment}")
         started = time.monotonic()
-        folder = grading.release(course, assignment, validate=not args.no_validate)
+        folder = release(course, assignment, validate=not args.no_validate)
         print(f"  released to {folder} ({duration(time.monotonic() - started)})")
     return EXIT_OK
 

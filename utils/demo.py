@@ -28,11 +28,11 @@ from pathlib import Path
 import nbformat
 
 from . import grading
+from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
 from .grader import coordinator, report
 from .grader.outcome import save_outcomes
 from .grader.progress import duration
-from .course import KIT_ROOT, Course, make_scratch_course, prepare_environment
-from .selftest import reference_problems
+from .release import reference_problems, release
 from .submissions import copying_pair, synthetic_class, write_submission
 
 #: The demo course's deadlines (its nbgrader_config.py), for its first assignment.
@@ -186,7 +186,7 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     assignments = assignments or kit.assignments()
     stage(f"1. Releasing {', '.join(assignments)} into {kit.release}")
     for a in assignments:
-        grading.release(kit, a, validate=False, progress=progress)
+        release(kit, a, validate=False, progress=progress)
     stage_done()
 
     folder = Path(folder) if folder else KIT_ROOT / "build" / "demo"
@@ -194,7 +194,7 @@ def run(folder=None, assignments=None, mistake_students=2, alternative_students=
     course = make_scratch_course(kit, folder)
     everyone = set()
     for a in assignments:
-        grading.release(course, a, validate=False, progress=lambda *_: None)
+        release(course, a, validate=False, progress=lambda *_: None)
         klass = class_for(course, a, mistake_students, alternative_students,
                           special_students=(a == assignments[0]))
         for student, notebooks in klass.items():

@@ -1,40 +1,24 @@
-"""Release and feedback: the instructor's side of a course, around autograding.
+"""Feedback for the graded outcomes, each student's written in its own process.
 
-Release and feedback go through nbgrader's own Python API.  Autograding is
-the coordinator's (:mod:`utils.grader.coordinator`), which gives one
-:class:`utils.grader.outcome.Outcome` per submission; release grades the
-solutions and the untouched release with it, and feedback is written for
-the graded outcomes.
+Autograding is the coordinator's (:mod:`utils.grader.coordinator`), which
+gives one :class:`utils.grader.outcome.Outcome` per submission; feedback is
+written for the graded outcomes through nbgrader's own Python API.  A
+problem with one student's feedback never stops the rest of the class.
 
-Each function works on a :class:`utils.course.Course` and one assignment.
-Problems the instructor must fix raise :class:`utils.course.CourseError`
-with one clear line; a problem with one student's feedback never stops the
-rest of the class.
+The release and its check live in :mod:`utils.release`; ``release`` and
+``validate_release`` are importable from here as well.
 """
-import os
-import shutil
-import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from .course import CourseError, copy_student_modules
-from .grader import coordinator, intake
+from .course import Course, prepare_environment
+from .grader import intake
 from .grader import progress as timing
-
-
-def _last_error_line(result):
-    """The most useful line of an nbgrader API result that failed."""
-    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "ERROR" in line or "Error" in line or "Exception" in line:
-            return line.split("] ", 1)[-1]
-    return lines[-1] if lines else "nbgrader gave no reason"
+from .release import last_error_line, release, validate_release  # noqa: F401
 
 
 def _in_worker(work, root, args, item):
     """``(result, seconds)`` of one item's work, in a worker process."""
-    from .course import Course, prepare_environment
     started = time.monotonic()
     prepare_environment()
     return work(Course(root), *args, item), time.monotonic() - started
@@ -92,64 +76,10 @@ def _still(progress, what):
     return line
 
 
-# -- release --------------------------------------------------------------
-
-def validate_release(course, assignment, jobs=1, progress=print):
-    """Grade the solutions and the untouched release; return the problems found.
-
-    The source must pass every one of its tests (otherwise a correct student
-    answer could not get full marks) and the untouched release must fail
-    every one (otherwise a student would get points for nothing).  Both are
-    graded the way students are, in a scratch course, since test cells run in
-    the grader and not in a kernel of their own.
-    """
-    from .course import make_scratch_course
-    from .selftest import reference_problems
-    from .submissions import synthetic_class, write_submission
-    course.check_assignment(assignment)
-    progress(f"  checking {assignment}: grading its solutions (correct: every point) and "
-             "its untouched release (blank: none)")
-    with tempfile.TemporaryDirectory(prefix="nn-kit-validate-") as scratch:
-        trial = make_scratch_course(course, os.path.join(scratch, "course"))
-        for other in trial.assignments():
-            if other != assignment:
-                shutil.rmtree(trial.source / other)
-        release(trial, assignment, validate=False, progress=lambda *_: None)
-        students, _ = synthetic_class(trial, assignment, mistake_students=0,
-                                      alternative_students=0)
-        for student in ("correct", "blank"):
-            write_submission(trial, student, assignment, students[student])
-        outcomes = coordinator.autograde(trial, assignment, jobs=jobs,
-                                         progress=lambda line: progress("  " + line))
-        problems = [f"{o.student}: not graded: {o.reason}" for o in outcomes if not o.graded]
-        return problems + reference_problems(trial, assignment)
-
-
-def release(course, assignment, validate=True, jobs=None, progress=print):
-    """Generate ``release/<assignment>``, after checking that its tests are right."""
-    course.check_assignment(assignment)
-    jobs = coordinator.default_jobs() if jobs is None else jobs
-    if validate:
-        problems = validate_release(course, assignment, jobs, progress)
-        if problems:
-            raise CourseError("the tests of the source are not right:\n  "
-                              + "\n  ".join(problems))
-    progress(f"  generating release/{assignment} ...")
-    started = time.monotonic()
-    result = course.api().generate_assignment(assignment, force=True, create=True)
-    if not result["success"]:
-        raise CourseError(f"nbgrader could not generate {assignment}: "
-                          f"{_last_error_line(result)}")
-    copy_student_modules(course.release / assignment)
-    progress(f"  generated release/{assignment} in "
-             f"{timing.duration(time.monotonic() - started)}")
-    return course.release / assignment
-
-
 def _feedback_of(course, assignment, student):
     """Generate one student's feedback; return nbgrader's error line, or None."""
     result = course.api().generate_feedback(assignment, student, force=True)
-    return None if result["success"] else _last_error_line(result)
+    return None if result["success"] else last_error_line(result)
 
 
 def feedback(course, assignment, outcomes, jobs=1, progress=print):

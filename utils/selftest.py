@@ -8,10 +8,9 @@ and prints a score matrix with a verdict for every variant.
 """
 from pathlib import Path
 
-from . import grading
+from .course import KIT_ROOT, Course, CourseError, make_scratch_course
 from .grader import coordinator, report
-from .course import KIT_ROOT, Course
-from .course import make_scratch_course
+from .release import grade_cells, reference_problems, release
 from .submissions import stub_class, synthetic_class, unstubbed, write_submission
 
 
@@ -36,36 +35,6 @@ def variant_problems(cell_points, scores, variant, owned_by_others=()):
         elif cell not in owned_by_others and score < max_score:
             problems.append(f"should keep every point of {cell} but scored "
                             f"{score:g}/{max_score:g}")
-    return problems
-
-
-def grade_cells(course, assignment, notebook):
-    """``{grade_id: points}`` of a notebook's autograded test cells."""
-    import nbformat
-    nb = nbformat.read(str(course.source / assignment / f"{notebook}.ipynb"), 4)
-    return {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader.get("points", 0)
-            for c in nb.cells if c.cell_type == "code"
-            and c.metadata.get("nbgrader", {}).get("grade")}
-
-
-def reference_problems(course, assignment, notebooks=None, correct="correct", blank="blank"):
-    """Grade cells that the solutions do not pass or the untouched release does.
-
-    ``correct`` and ``blank`` are the graded students who handed in the
-    solutions and the release as it was given out.  Empty when every test
-    gives the solutions full marks and the blank release none.
-    """
-    problems = []
-    for notebook in notebooks or course.notebooks(assignment):
-        full = report.cell_scores(course, assignment, correct, notebook)
-        empty = report.cell_scores(course, assignment, blank, notebook)
-        for cell in grade_cells(course, assignment, notebook):
-            if full[cell][0] < full[cell][1]:
-                problems.append(f"{assignment}/{notebook}: the solutions lose points in {cell} "
-                                "(the source does not pass its own tests)")
-            if empty[cell][0] > 0:
-                problems.append(f"{assignment}/{notebook}: the untouched release earns "
-                                f"points in {cell} (the test gives points for nothing)")
     return problems
 
 
@@ -112,14 +81,13 @@ def run(assignment, notebooks=None, folder=None, jobs=1, progress=print, stubs=F
     notebooks = notebooks or kit.notebooks(assignment)
     unknown = sorted(set(notebooks) - set(kit.notebooks(assignment)))
     if unknown:
-        from .course import CourseError
         raise CourseError(f"{assignment} has no notebook {', '.join(unknown)}: it has "
                           f"{', '.join(kit.notebooks(assignment))}")
     folder = Path(folder) if folder else KIT_ROOT / "build" / "selftest" / assignment
     course = make_scratch_course(kit, folder)
     course.keep_only(assignment, notebooks)
     progress(f"Releasing {assignment}: {', '.join(notebooks)}")
-    grading.release(course, assignment, progress=progress)
+    release(course, assignment, progress=progress)
     students, planned = synthetic_class(course, assignment)
     if stubs:
         stubbed, stub_plan = stub_class(course, assignment, notebooks)

@@ -1,26 +1,23 @@
 """Build students' submissions from the release, for the demo and the tests.
 
 A prepared submission is the released notebook with some answer cells
-replaced.  The answers come from the source notebook's solutions (a student
-with every answer right) or from a :class:`Variant`: a realistic mistake, or
-a correct answer written another way.  Variants live as plain data in
+replaced (:mod:`utils.answers`, which the release check uses too).  The
+answers come from the source notebook's solutions (a student with every
+answer right) or from a :class:`Variant`: a realistic mistake, or a correct
+answer written another way.  Variants live as plain data in
 ``tests/variants/<assignment>/<notebook>.py``, one ``VARIANTS`` list each.
 """
 import ast
 import importlib.util
-import re
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import nbformat
-
+# grade_id and write_submission are used by the tests and the demo from here.
+from .answers import (fill_answers, grade_id, reference_class,  # noqa: F401
+                      solution_answers, write_submission)
 from .course import KIT_ROOT
 
 #: Where the prepared mistakes and alternative solutions are kept.
 VARIANTS_DIR = KIT_ROOT / "tests" / "variants"
-
-_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 @dataclass
@@ -59,42 +56,6 @@ class Stub:
     must score 0 when the answer is replaced by any of those stubs."""
     cells: tuple
     kinds: tuple = STUB_KINDS
-
-
-def grade_id(cell):
-    """The nbgrader grade id of a cell, or ``None``."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def solution_answers(source_notebook):
-    """``{grade_id: text}`` of every answer cell, solution markers removed.
-
-    Written answers (markdown cells) are included: they are what a person
-    grades by hand.
-    """
-    nb = nbformat.read(str(source_notebook), as_version=4)
-    answers = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            lines = [l for l in cell.source.splitlines() if not _MARKER.match(l)]
-            answers[meta["grade_id"]] = "\n".join(lines)
-    return answers
-
-
-def fill_answers(release_notebook, answers):
-    """The released notebook with the answer cells in ``answers`` replaced."""
-    nb = nbformat.read(str(release_notebook), as_version=4)
-    unknown = set(answers)
-    for cell in nb.cells:
-        gid = grade_id(cell)
-        if gid in answers:
-            cell.source = answers[gid].strip("\n")
-            unknown.discard(gid)
-    if unknown:
-        raise KeyError(f"{release_notebook}: no answer cell with grade id "
-                       f"{', '.join(sorted(unknown))}")
-    return nb
 
 
 def _variants_module(assignment, notebook):
@@ -292,13 +253,11 @@ def synthetic_class(course, assignment, notebooks=None, mistake_students=None,
     solutions = {n: solution_answers(course.source / assignment / f"{n}.ipynb")
                  for n in names}
 
-    def student(changes=None):
-        changes = changes or {}
+    def student(changes):
         return {n: fill_answers(release[n], {**solutions[n], **changes.get(n, {})})
-                for n in names if complete or n in changes or not changes}
+                for n in names if complete or n in changes}
 
-    students = {"correct": student(),
-                "blank": {n: fill_answers(release[n], {}) for n in names}}
+    students = reference_class(course, assignment, names)
     planned = {}
     variants = [v for n in names for v in load_variants(assignment, n)]
     for kind, limit, chosen in (
@@ -381,24 +340,3 @@ def unstubbed(course, assignment, notebook):
     solutions = solution_answers(course.source / assignment / f"{notebook}.ipynb")
     return sorted({name for code in solutions.values() for name, _ in defined_names(code)
                    if not name.startswith("_") and name not in listed})
-
-
-def write_submission(course, student, assignment, notebooks):
-    """Place ``{name: notebook}`` in ``submitted/<student>/<assignment>/``.
-
-    A value may be a notebook node or raw text (to submit a broken file).
-    The released assignment's other files are copied along, as a student's
-    folder would hold them.
-    """
-    folder = Path(course.submitted) / student / assignment
-    if folder.exists():
-        shutil.rmtree(folder)
-    shutil.copytree(course.release / assignment, folder,
-                    ignore=shutil.ignore_patterns("*.ipynb"))
-    for name, nb in notebooks.items():
-        path = folder / f"{name}.ipynb"
-        if isinstance(nb, str):
-            path.write_text(nb, encoding="utf-8")
-        else:
-            nbformat.write(nb, str(path))
-    return folder

@@ -4,6 +4,8 @@ One concern a module, in the order a submission meets them:
 
 - :mod:`.intake`    a submission folder is hostile data: regular files only,
   names checked, copied privately before anything reads it;
+  :mod:`.downloads` a learning platform's download, every upload vetted,
+  imported through nbgrader's ``zip_collect`` (``import-zips``);
 - :mod:`.unit`      one notebook graded: the pure unit of work (task in,
   result out, no gradebook), run by :mod:`.executors` here or on Dask;
 - :mod:`.coordinator` autograde: submissions in, units of work out, results
@@ -36,4 +38,8 @@ One concern a module, in the order a submission meets them:
   them in, :mod:`.submission_queue` keeps them and says which goes next,
   :mod:`.live_settings` the rate limit and what students see,
   :mod:`.live_pages` the pages each student fetches.
+
+Outside this package the grader imports only the leaves of ``utils``
+(``course``, ``checks``, ``earlier``, ``offline``, ``prerequisites``), which
+import nothing of it; see docs/architecture.md.
 """

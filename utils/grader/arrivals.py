@@ -19,9 +19,9 @@ the service's spool, with the time the course records for it (the time the
 file system last changed it, as ``collect`` records), a hash of its content
 (without the two receipt files, which differ on every submit: an identical
 resubmission has the same hash) and its submission secret, which names its
-pages in the exchange.  A download is imported with the course's
-``import-zips`` (every upload vetted, per student) and each student's notebooks
-are taken in from there.
+pages in the exchange.  A download is imported as the course's ``import-zips``
+imports it (:mod:`utils.grader.downloads`: every upload vetted, per student)
+and each student's notebooks are taken in from there.
 """
 import datetime as dt
 import hashlib
@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import deadlines, intake
+from ..course import CourseError
+from . import deadlines, downloads, intake
 from .feedback_release import SECRET, TIMESTAMP, ReceiptError, read_receipt
 from .ownership import refusal
 
@@ -232,11 +233,9 @@ class Arrivals:
 
     def _import(self, download):
         """Import one download (course's import-zips) and take each student in."""
-        from .. import lms
-        from ..course import CourseError
         assignment, path, origin = download
         try:
-            results = lms.import_zips(self.course, assignment, path)
+            results = downloads.import_zips(self.course, assignment, path)
         except CourseError as err:
             self.queue.refuse(origin, str(err), self.now())
             return [], [Refusal(origin, "?", f"{intake.safe_text(path.name, 120)}: "

@@ -253,6 +253,84 @@ def test_test_cells_run_in_the_instructors_order_each_once():
     assert execute._order_notes == {}
 
 
+# -- a lost kernel: what happened is a field, its words are for people ----------
+
+@pytest.mark.fast
+def test_a_lost_kernel_says_how_it_was_lost():
+    import pickle
+    lost = remote.KernelLost("stopped (the code exited)", remote.Lost.GONE)
+    assert (lost.why, lost.kind) == ("stopped (the code exited)", remote.Lost.GONE)
+    copy = pickle.loads(pickle.dumps(lost))
+    assert (copy.why, copy.kind, str(copy)) == (lost.why, lost.kind, str(lost))
+    assert [k for k in remote.Lost if not k.usable] == [remote.Lost.GONE, remote.Lost.STUCK]
+    session = remote.KernelSession(ForgingKernel(
+        lambda request: {"error": ["KeyboardInterrupt", "stopped by someone"]}))
+    with pytest.raises(remote.KernelLost) as caught:
+        session.name("x")
+    assert caught.value.kind is remote.Lost.INTERRUPTED and caught.value.why == "interrupted"
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("kind, restarted", [
+    (remote.Lost.GONE, True), (remote.Lost.STUCK, True),
+    (remote.Lost.LATE, False), (remote.Lost.INTERRUPTED, False)])
+def test_the_kernel_is_restarted_from_how_it_was_lost(kind, restarted):
+    """Whatever the words say (here the same for every kind), the kind decides
+    the restart, and the graded cell records that the test stopped the kernel."""
+    execute = GradedExecute()
+    execute._tests = {"test_a": "assert neuron(1) == 1"}
+    restarts = []
+    execute._restart_and_replay = lambda: restarts.append(True)
+
+    def lost(code, expression):
+        raise remote.KernelLost("stopped (or not)", kind)
+    execute._transport = lost
+    cell = _test_cell("test_a", execute._tests["test_a"])
+    execute._grade(cell)
+    assert bool(restarts) == restarted
+    verdict = cell.metadata["nnkit"]
+    assert verdict["kernel_stopped"] is True and not verdict["passed"]
+    assert verdict["feedback"] == "Your code stopped the kernel while this test ran " \
+                                  "(stopped (or not))."
+
+
+@pytest.mark.fast
+def test_a_verdict_says_whether_its_test_stopped_the_kernel():
+    from utils.grader.execute import stopped_cells
+    cells = [_test_cell("test_a", "a"), _test_cell("test_b", "b"), _test_cell("test_c", "c")]
+    cells[0].metadata["nnkit"] = {"passed": False, "kernel_stopped": True, "feedback": ""}
+    cells[1].metadata["nnkit"] = {"passed": False, "kernel_stopped": False,
+                                  "feedback": "Your code stopped the kernel (it says)"}
+    # A graded copy made before the field: its feedback is all it has.
+    cells[2].metadata["nnkit"] = {"passed": False,
+                                  "feedback": "Your code stopped the kernel while this test ran"}
+    nb = nbformat.v4.new_notebook(cells=cells)
+    assert stopped_cells(nb) == [(1, "a"), (3, "c")]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("verdict, refused", [
+    ({"passed": False, "kernel_stopped": True}, False),
+    ({"passed": True}, False),
+    ({"passed": False, "kernel_stopped": "yes"}, True),
+    ({"passed": False, "kernel_stopped": 1}, True),
+    (["not", "a", "verdict"], True)])
+def test_a_worker_cannot_forge_whether_a_test_stopped_the_kernel(verdict, refused):
+    from types import SimpleNamespace
+    from utils.grader import coordinator, unit
+    cell = SimpleNamespace(name="test_a", max_score=1)
+    master = SimpleNamespace(version="v1", grade_cells=[cell], solution_cells=[], task_cells=[])
+    task = SimpleNamespace(student="ada", assignment="lab1", notebook="01", content_hash="h",
+                           master=master)
+    graded = _test_cell("test_a", "a")
+    graded.metadata["nnkit"] = verdict
+    result = unit.Result("ada", "lab1", "01", "h", "v1", scores={"test_a": 0.0},
+                         graded=nbformat.writes(nbformat.v4.new_notebook(cells=[graded])))
+    why = coordinator.check_result(task, result)
+    assert why == ("the worker returned a test verdict that is not the grader's"
+                   if refused else "")
+
+
 # -- a class through the kit: forged replies first, honest classmates after ----
 
 NOTEBOOK = "01_neuron"

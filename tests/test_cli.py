@@ -81,10 +81,11 @@ def test_written_answers_wait_for_a_person(graded):
     outcomes = {o.student: o for o in load_outcomes(graded.course, "lab2")}
     correct = report.notebook_rows(graded.course, outcomes["correct"])
     by_hand = {"01_neuron": 3, "02_tiny_network": 6}     # experiments; the derivation
-    assert {name: status for name, *_, status in correct} == {
+    assert {row.name: row.by_hand for row in correct} == by_hand
+    assert {row.name: row.status for row in correct} == {
         name: f"graded, {points} point(s) to grade by hand" for name, points in by_hand.items()}
     blank = report.notebook_rows(graded.course, outcomes["blank"])
-    assert all(status == "graded" for *_, status in blank)   # an unchanged answer earns 0
+    assert all(row.status == "graded" for row in blank)   # an unchanged answer earns 0
     table = report.score_table(graded.course, "lab2", [outcomes["correct"]])
     assert "9 point(s) to grade by hand (formgrader)" in table
 

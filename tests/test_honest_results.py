@@ -35,12 +35,12 @@ def test_failed_regrade_replaces_the_old_score(course, tmp_path):
     """A good submission, then a resubmission that cannot be graded: no old score stays."""
     write_submission(course, "ada", "lab1", {NOTEBOOK: _correct(course)})
     first, = coordinator.autograde(course, "lab1", progress=lambda *_: None)
-    assert first.graded and report.notebook_rows(course, first)[0][1] == 11
+    assert first.graded and report.notebook_rows(course, first)[0].score == 11
     _path(course, "ada").write_text('{"cells": [')
     second, = coordinator.autograde(course, "lab1", progress=lambda *_: None)
     assert not second.graded and "not valid JSON" in second.message
-    name, score, max_score, status = report.notebook_rows(course, second)[0]
-    assert score is None and status.startswith("not graded")
+    row = report.notebook_rows(course, second)[0]
+    assert row.score is None and row.state == "not graded" and row.status.startswith("not graded")
     assert all(s is None or s == 0 for s, _ in
                report.cell_scores(course, "lab1", "ada", NOTEBOOK).values())
     assert not (course.autograded / "ada" / "lab1" / f"{NOTEBOOK}.ipynb").exists()

@@ -15,7 +15,8 @@ from utils.grader import class_report, coordinator, exports
 from utils.grader.class_report import ClassView
 from utils.grader.deadlines import Lateness
 from utils.grader.outcome import GRADED, NOT_GRADED, Late, Outcome, load_outcomes, save_outcomes
-from utils.grader.report import NotebookScore, StudentRecord
+from utils.grader import report
+from utils.grader.report import NOT_SUBMITTED, NotebookRow, NotebookScore, StudentRecord
 
 pytestmark = pytest.mark.fast
 
@@ -162,6 +163,41 @@ def test_exports_say_why_from_the_reason():
     record = _record(failed, NOT_GRADED)
     record.message = "shown text that the exports do not read"
     assert exports.export_result(record).state == "not graded: 01_single_neuron.ipynb is empty"
+
+
+def test_a_notebooks_status_is_rendered_from_its_fields():
+    """The status texts shown and exported, as they have always read."""
+    assert NotebookRow("01", 5.0, 8.0, GRADED, by_hand=3.0).status == \
+        "graded, 3 point(s) to grade by hand"
+    assert NotebookRow("01", 8.0, 8.0, GRADED).status == "graded"
+    assert NotebookRow("01", 0.0, 8.0, NOT_SUBMITTED).status == "not submitted"
+    assert NotebookRow("01", None, 8.0, NOT_GRADED, reason="the kernel died").status == \
+        "not graded: the kernel died"
+    score = NotebookScore("01", 5.0, 8.0, GRADED, 1.5, reason="")
+    assert score.status == "graded, 1.5 point(s) to grade by hand"
+    assert NotebookScore("01", None, 8.0, NOT_GRADED, reason="x").status == "not graded: x"
+
+
+def test_the_points_line_is_summed_from_the_fields(monkeypatch):
+    """The progress line's points come from the rows' numbers: a reason that
+    reads like points to grade by hand is only a reason."""
+    rows = [NotebookRow("01", 5.0, 8.0, GRADED, by_hand=3.0),
+            NotebookRow("02", 10.0, 10.0, GRADED),
+            NotebookRow("03", None, 4.0, NOT_GRADED,
+                        reason="its file says: graded, 9 point(s) to grade by hand")]
+    monkeypatch.setattr(report, "notebook_rows", lambda course, outcome: rows)
+    outcome = Outcome("ada", "lab1", GRADED)
+    assert coordinator._points(None, outcome) == ", 15/22 points (3 to grade by hand)"
+    assert coordinator.points_summary(rows[1:]) == ", 10/14 points"
+
+
+def test_the_class_report_and_exports_read_a_notebooks_state_not_its_status():
+    """A notebook not graded, whose reason reads like a status, is not graded."""
+    odd = "graded: see the log"
+    record = _record(Outcome("bo", "lab1", GRADED))
+    record.notebooks = [NotebookScore("01_single_neuron", None, 2.0, NOT_GRADED, reason=odd)]
+    assert exports.export_result(record).state == f"not graded: 01_single_neuron: {odd}"
+    assert class_report._flags(record) == ["a notebook was not graded"]
 
 
 @pytest.fixture(scope="module")

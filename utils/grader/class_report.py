@@ -181,7 +181,7 @@ def _exercises(course, assignment, records):
                      if c.cell_type == "code" and c.name not in answers}
             for record in graded:
                 entry = next((n for n in record.notebooks if n.notebook == notebook), None)
-                if entry is None or not entry.status.startswith(GRADED):
+                if entry is None or entry.state != GRADED:
                     continue
                 try:
                     submitted = gb.find_submission_notebook(notebook, assignment, record.student)
@@ -334,7 +334,7 @@ def _flags(record):
     the fields of its outcome and the status of its notebooks."""
     outcome = record.outcome
     found = [label for name, label in _FLAGS if outcome is not None and getattr(outcome, name)]
-    if any(n.status.startswith(NOT_GRADED) for n in record.notebooks) \
+    if any(n.state == NOT_GRADED for n in record.notebooks) \
             and "a notebook could not be read" not in found:
         found.append("a notebook was not graded")
     return found
@@ -503,7 +503,7 @@ def _versions(view):
     rows, behind = [], []
     for notebook, current in view.versions.items():
         graded = [(r.student, n.test_version) for r in view.graded for n in r.notebooks
-                  if n.notebook == notebook and n.status.startswith(GRADED)]
+                  if n.notebook == notebook and n.state == GRADED]
         same = sum(1 for _, v in graded if v == current)
         unknown = sum(1 for _, v in graded if not v)
         behind += [(s, notebook, v) for s, v in graded if v and v != current]

@@ -232,7 +232,8 @@ def check_result(task, result):
 
     Workers are not trusted: the result must be this task's, its scores
     those of the instructor's test cells and within their points, its graded
-    notebook a notebook holding those cells.
+    notebook a notebook holding those cells, with test verdicts of the types
+    the grader writes.
     """
     from . import unit
     if not isinstance(result, unit.Result):
@@ -265,6 +266,11 @@ def check_result(task, result):
     found = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
     if set(result.scores) != set(points) or not set(points) <= found:
         return "the worker's graded notebook does not hold this notebook's tests"
+    for cell in nb.cells:
+        verdict = cell.metadata.get("nnkit")
+        if verdict is not None and not (isinstance(verdict, dict) and isinstance(
+                verdict.get("kernel_stopped", False), bool)):
+            return "the worker returned a test verdict that is not the grader's"
     if not isinstance(result.changed, list) or not all(isinstance(c, str) for c in result.changed):
         return "the worker returned an odd list of changed cells"
     if not isinstance(result.seconds, (int, float)) or not 0 <= result.seconds < 10 ** 6:
@@ -522,13 +528,18 @@ def _points(course, outcome):
     with the points that wait for a person."""
     if not outcome.graded:
         return ""
-    from .report import BY_HAND, notebook_rows
+    from .report import notebook_rows
     try:
         rows = notebook_rows(course, outcome)
     except Exception:  # noqa: BLE001 - a progress line never stops grading
         return ""
-    score = sum(score or 0.0 for _, score, _, _ in rows)
-    best = sum(most or 0.0 for _, _, most, _ in rows)
-    by_hand = sum(float(status.split(", ", 1)[1].split()[0])
-                  for *_, status in rows if status.endswith(BY_HAND))
+    return points_summary(rows)
+
+
+def points_summary(rows):
+    """``", 15/18 points (3 to grade by hand)"``, summed from the fields of
+    notebook rows (:class:`utils.grader.report.NotebookRow`)."""
+    score = sum(row.score or 0.0 for row in rows)
+    best = sum(row.max_score or 0.0 for row in rows)
+    by_hand = sum(row.by_hand for row in rows)
     return f", {score:g}/{best:g} points" + (f" ({by_hand:g} to grade by hand)" if by_hand else "")

@@ -488,6 +488,7 @@ class GradedExecute(Execute):
     def _grade(self, cell):
         grade_id = cell.metadata.nbgrader.get("grade_id")
         source = self._tests.get(grade_id)
+        stopped = False                # the verdict is that this test stopped the kernel
         if source is None:
             result = verdicts.Verdict(False, message="not a test of this assignment",
                                       feedback="This cell is not a test of the assignment.")
@@ -500,13 +501,14 @@ class GradedExecute(Execute):
             self._session = session
             try:
                 result = verdicts.run_test(source, session, grade_id)
-                if not result.kernel_lost:
+                stopped = result.lost is not None
+                if result.lost is None:
                     try:
                         session.restore()
                     except BaseException as err:  # noqa: BLE001 - a broken kernel, flagged
                         _pass_on_interrupt(err)
                         if isinstance(err, remote.KernelLost):
-                            result.kernel_lost = err.why
+                            result.kernel_lost, result.lost = err.why, err.kind
                         result.flag = result.flag or "the kernel did not answer after the test"
             finally:
                 self._session = None
@@ -521,6 +523,7 @@ class GradedExecute(Execute):
                 result.feedback = ("The grader could not trust this test's result: your "
                                    "code's answers changed the grader itself.")
                 result.message = "the grader's own state changed during this test"
+                stopped = False        # this verdict replaces the one that said so
                 session.flags.add("the grader's own state changed while this test ran ("
                                   + ", ".join(changed[:5]) + "); it was put back")
             note = getattr(self, "_order_notes", {}).get(grade_id)
@@ -529,15 +532,15 @@ class GradedExecute(Execute):
             if session.flags:
                 result.passed = False
                 result.flag = "; ".join(filter(None, [result.flag, *sorted(session.flags)]))
-            replaced = "" if result.kernel_lost else self._guard_report()
+            replaced = "" if result.lost is not None else self._guard_report()
             if replaced:
                 result.flag = "; ".join(filter(None, [
                     result.flag, f"{replaced} was replaced while this test ran"]))
         cell.outputs = verdicts.outputs(result)
         cell.metadata["nnkit"] = {"passed": result.passed, "hidden": result.hidden,
-                                  "feedback": result.feedback, "flag": result.flag}
-        if result.kernel_lost and result.kernel_lost.endswith("did not stop when interrupted") \
-                or result.kernel_lost.startswith("stopped"):
+                                  "feedback": result.feedback, "flag": result.flag,
+                                  "kernel_stopped": stopped}
+        if result.lost is not None and not result.lost.usable:
             self._restart_and_replay()
 
     def _provide_earlier(self):
@@ -569,7 +572,7 @@ class GradedExecute(Execute):
         """Run ``code`` in the kernel; return the text it gives for ``expression``."""
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise remote.KernelLost(f"ran longer than {self.timeout} s")
+            raise remote.KernelLost(f"ran longer than {self.timeout} s", remote.Lost.LATE)
         # The input channel is open during the grader's own requests only: the
         # stand-ins of what a test lends ask through it (see _answer_stand_in).
         try:
@@ -585,8 +588,9 @@ class GradedExecute(Execute):
                 run_sync(self._wait_reply)(msg_id, RESPONSE_TIMEOUT)
             except TimeoutError:
                 raise remote.KernelLost(f"ran longer than {self.timeout} s and did not "
-                                        "stop when interrupted") from None
-            raise remote.KernelLost(f"ran longer than {self.timeout} s") from None
+                                        "stop when interrupted", remote.Lost.STUCK) from None
+            raise remote.KernelLost(f"ran longer than {self.timeout} s",
+                                    remote.Lost.LATE) from None
         content = reply.get("content", {})
         if content.get("status") != "ok":
             raise remote.NoAnswer("the kernel could not run the grader's request")
@@ -616,7 +620,7 @@ class GradedExecute(Execute):
             if not ready:
                 if not await ensure_async(self.km.is_alive()):
                     raise remote.KernelLost("stopped (the code exited, crashed or ran "
-                                            "out of memory)") from None
+                                            "out of memory)", remote.Lost.GONE) from None
                 if getattr(shell, "drops", 0) > drops:
                     # The reply was larger than the grader takes: libzmq dropped it.
                     raise remote.NoAnswer("the kernel's answer was larger than the grader "
@@ -792,12 +796,22 @@ def stopped_cells(nb):
     """``[(cell number, first line)]`` of the cells that stopped the kernel."""
     found = []
     for number, cell in enumerate(nb.cells, 1):
-        lost = cell.get("metadata", {}).get("nnkit", {}).get("feedback", "")
+        verdict = cell.get("metadata", {}).get("nnkit", {})
         if any(o.get("ename") == KERNEL_STOPPED for o in cell.get("outputs", [])) \
-                or (is_grade(cell) and "stopped the kernel" in lost):
+                or (is_grade(cell) and _test_stopped_the_kernel(verdict)):
             first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
             found.append((number, safe_text(first, 60)))
     return found
+
+
+def _test_stopped_the_kernel(verdict):
+    """Whether a test cell's verdict (its ``nnkit`` metadata) is that the test
+    stopped the kernel.  A graded copy made before the verdict had a field for
+    it (kept while neither the submission nor the tests change) said so in the
+    student's feedback only."""
+    if "kernel_stopped" in verdict:
+        return verdict["kernel_stopped"] is True
+    return "stopped the kernel" in str(verdict.get("feedback", ""))
 
 
 def flagged_cells(nb):

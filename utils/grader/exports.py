@@ -410,7 +410,8 @@ def export_result(record):
     if record.state == NOT_GRADED or ungraded:
         reason = record.outcome.reason if record.outcome is not None else ""
         why = reason if record.state == NOT_GRADED and reason else "; ".join(
-            f"{n.notebook}: {n.status.split(': ', 1)[-1]}" for n in ungraded)
+            f"{n.notebook}: {n.reason if n.state == NOT_GRADED else n.status}"
+            for n in ungraded)
         return _Result(record, None, f"{NOT_GRADED}: {why}" if why else NOT_GRADED)
     if record.state != GRADED:
         return _Result(record, None, safe_text(record.state, 200))

@@ -32,6 +32,7 @@ grader's own state (:func:`utils.grader.integrity.protected`).
 """
 import builtins
 import contextlib
+import enum
 import inspect
 import io
 import json
@@ -62,16 +63,34 @@ class StudentError(Exception):
     """Student code raised an exception of a type the grader does not recreate."""
 
 
+class Lost(enum.Enum):
+    """How a request lost the kernel (:attr:`KernelLost.kind`)."""
+    GONE = "gone"                    # the kernel process stopped: exited, crashed, out of memory
+    STUCK = "stuck"                  # ran over its time and did not stop when interrupted
+    LATE = "late"                    # ran over its time; the interrupt stopped it
+    INTERRUPTED = "interrupted"      # the request was interrupted in the kernel
+
+    @property
+    def usable(self):
+        """Whether the kernel can run the next request (else it must be restarted)."""
+        return self in (Lost.LATE, Lost.INTERRUPTED)
+
+
 class KernelLost(BaseException):
-    """The kernel stopped, or did not answer in time; ``why`` says which.
+    """The kernel stopped, or did not answer in time: ``kind`` (a :class:`Lost`)
+    says which, ``why`` says it in words for the messages.
 
     Like the two below, a ``BaseException``: a test's ``except Exception``
     must not take the grader's own trouble for a mistake of the student.
     """
 
-    def __init__(self, why):
+    def __init__(self, why, kind):
         super().__init__(why)
         self.why = why
+        self.kind = Lost(kind)
+
+    def __reduce__(self):
+        return type(self), (self.why, self.kind)
 
 
 class NoAnswer(BaseException):
@@ -424,7 +443,7 @@ class KernelSession:
         if "error" in reply:
             kind, message = reply["error"]
             if kind == "KeyboardInterrupt":
-                raise KernelLost("interrupted")
+                raise KernelLost("interrupted", Lost.INTERRUPTED)
             raise student_error(kind, message)
         if op == "call" and fields.get("quiet") and reply.get("quiet") is not True:
             # The kernel's error state or warning filters were not the grader's:

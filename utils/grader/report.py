@@ -4,7 +4,10 @@ A score is only ever reported next to its status: a notebook that could not
 be graded says so, instead of showing up as a silent 0, and an enrolled
 student who submitted nothing shows as missing.  :class:`StudentRecord` is
 the one form in which a student's result of an assignment leaves this
-module (for the class report and the exports).
+module (for the class report and the exports), and :class:`NotebookRow` the
+one form of a notebook's row read from the gradebook: a status such as
+``graded, 3 point(s) to grade by hand`` is rendered from their fields, and
+nothing reads numbers or states back out of it.
 """
 import json
 from contextlib import contextmanager
@@ -34,8 +37,38 @@ def cell_scores(course, assignment, student, notebook):
         return {g.name: (g.score, g.max_score) for g in nb.grades}
 
 
+#: The end of a graded notebook's status while some of its points wait for a person.
+BY_HAND = "point(s) to grade by hand"
+
+
+def notebook_status(state, reason="", by_hand=0.0):
+    """A notebook's status as shown: ``graded``, ``graded, 3 point(s) to grade
+    by hand``, ``not submitted`` or ``not graded: <why>``."""
+    if state == GRADED:
+        return f"{GRADED}, {by_hand:g} {BY_HAND}" if by_hand else GRADED
+    if state == NOT_GRADED:
+        return f"{NOT_GRADED}: {reason}"
+    return state
+
+
+@dataclass(frozen=True)
+class NotebookRow:
+    """One notebook of an outcome, as the gradebook holds it."""
+    name: str
+    score: float = None              # None: not graded
+    max_score: float = None          # None: the notebook is not in the gradebook
+    state: str = GRADED              # GRADED, NOT_GRADED or NOT_SUBMITTED
+    by_hand: float = 0.0             # points waiting for a person (formgrader)
+    reason: str = ""                 # why it was not graded
+    penalty: float = 0.0             # points taken for a late submission
+
+    @property
+    def status(self):
+        return notebook_status(self.state, self.reason, self.by_hand)
+
+
 def notebook_rows(course, outcome, gb=None):
-    """One row per notebook of an outcome: name, score, max_score, status."""
+    """A :class:`NotebookRow` per notebook of an outcome, in course order."""
     if gb is None:
         with gradebook(course) as gb:
             return notebook_rows(course, outcome, gb)
@@ -46,24 +79,19 @@ def notebook_rows(course, outcome, gb=None):
         except MissingEntry:
             max_score = None
         if name in outcome.problems:
-            rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.problems[name]}"))
+            rows.append(NotebookRow(name, None, max_score, NOT_GRADED,
+                                    reason=outcome.problems[name]))
         elif not outcome.graded:
-            rows.append((name, None, max_score, f"{NOT_GRADED}: {outcome.reason}"))
+            rows.append(NotebookRow(name, None, max_score, NOT_GRADED, reason=outcome.reason))
         elif name in outcome.missing:
-            rows.append((name, 0.0, max_score, NOT_SUBMITTED))
+            rows.append(NotebookRow(name, 0.0, max_score, NOT_SUBMITTED))
         else:
             nb = gb.find_submission_notebook(name, outcome.assignment, outcome.student)
-            rows.append((name, nb.score, max_score, _graded_status(nb)))
+            rows.append(NotebookRow(
+                name, nb.score, max_score, GRADED,
+                by_hand=sum(g.max_score for g in nb.grades if g.needs_manual_grade),
+                penalty=nb.late_submission_penalty or 0.0))
     return rows
-
-
-BY_HAND = "point(s) to grade by hand"
-
-
-def _graded_status(nb):
-    """'graded', or how many of its points still wait for a person to grade them."""
-    waiting = sum(g.max_score for g in nb.grades if g.needs_manual_grade)
-    return f"{GRADED}, {waiting:g} {BY_HAND}" if waiting else GRADED
 
 
 def _number(name):
@@ -108,10 +136,17 @@ class NotebookScore:
     notebook: str
     score: float = None              # None: not graded
     max_score: float = None
-    status: str = ""                 # GRADED..., NOT_SUBMITTED, or NOT_GRADED: why
+    state: str = GRADED              # GRADED, NOT_SUBMITTED or NOT_GRADED
     by_hand: float = 0.0             # points waiting for a person (formgrader)
     penalty: float = 0.0             # points taken for a late submission
     test_version: str = ""           # which version of the tests graded it ("" unknown)
+    reason: str = ""                 # why it was not graded
+
+    @property
+    def status(self):
+        """``graded``, ``graded, 3 point(s) to grade by hand``, ``not submitted``
+        or ``not graded: <why>``."""
+        return notebook_status(self.state, self.reason, self.by_hand)
 
 
 @dataclass
@@ -219,13 +254,11 @@ def class_records(course, assignment, outcomes=None):
             record.message = outcome.message
             record.seconds = outcome.seconds
             record.lateness = deadlines.lateness(book, times, assignment, student)
-            for name, score, max_score, status in notebook_rows(course, outcome, gb):
-                entry = NotebookScore(name, score, max_score, status)
-                if status.startswith(GRADED):
-                    nb = gb.find_submission_notebook(name, assignment, student)
-                    entry.by_hand = sum(g.max_score for g in nb.grades if g.needs_manual_grade)
-                    entry.penalty = nb.late_submission_penalty or 0.0
-                    entry.test_version = _test_version(course, assignment, student, name)
+            for row in notebook_rows(course, outcome, gb):
+                entry = NotebookScore(row.name, row.score, row.max_score, row.state,
+                                      row.by_hand, row.penalty, reason=row.reason)
+                if row.state == GRADED:
+                    entry.test_version = _test_version(course, assignment, student, row.name)
                 record.notebooks.append(entry)
             records.append(record)
     return records

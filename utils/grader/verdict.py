@@ -40,7 +40,8 @@ class Verdict:
     feedback: str = ""         # the reason in words for the student
     hidden: bool = False       # the failing check was a hidden one
     flag: str = ""             # something the instructor should look at
-    kernel_lost: str = ""      # the kernel stopped or hung: why
+    kernel_lost: str = ""      # the kernel stopped or hung: why, in words
+    lost: object = None        # remote.Lost: how the kernel was lost (None: it was not)
 
 
 def hidden_lines(source):
@@ -204,7 +205,7 @@ def run_test(source, session, label="test"):
     except remote.KernelLost as err:
         return Verdict(False, printed.getvalue(), f"the kernel {err.why}",
                        f"Your code stopped the kernel while this test ran ({err.why}).",
-                       kernel_lost=err.why)
+                       kernel_lost=err.why, lost=err.kind)
     except remote.NoAnswer as err:
         why = f"{err}; the grader's interface in the kernel was changed or broken"
         return Verdict(False, printed.getvalue(), why,

@@ -135,7 +135,7 @@ def make_course(base, exchange, homes, live_settings=""):
     return course
 
 
-def write_settings(hub, port, lti=None, create_users=False):
+def write_settings(hub, lti=None, create_users=False):
     """The hub's TOML settings file; ``lti`` is the text of its [lti] table."""
     text = f"""[hub]
 url = "{hub.url}"

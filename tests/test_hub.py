@@ -138,7 +138,7 @@ def lti_hub():
             platform.add_user("c9a1-zed", name="Zed", lms_user_id="1999")
             platform.add_user("c9a1-mallory", name="Mallory", lms_user_id="3000",
                               roles=("Instructor",))
-            hc.write_settings(hub, 0, lti=f"""issuer = "{platform.issuer}"
+            hc.write_settings(hub, lti=f"""issuer = "{platform.issuer}"
 client_id = "nn-kit-tool"
 deployment_ids = ["deployment-1"]
 authorize_url = "{platform.authorize_url}"

@@ -23,7 +23,6 @@ The hub refuses to start (one line) when the course folder is open to other
 users: it holds the solutions.
 """
 import json
-import os
 import pwd
 import shutil
 import stat

@@ -197,7 +197,8 @@ class CourseLTIAuthenticator(LTI13Authenticator):
         custom = claims.get(launches.CUSTOM) if isinstance(claims.get(launches.CUSTOM),
                                                            dict) else {}
         lms_id = custom.get(self.lti.user_id_claim)
-        lms_id = lms_id if isinstance(lms_id, str) else ""
+        # nbgrader keeps at most 128 characters of an id; a page never shows more
+        lms_id = lms_id[:128] if isinstance(lms_id, str) else ""
         instructor = instructor_role(claims.get(launches.ROLES))
         records = launches.load(self.settings.course)
         bound = records.by_sub(claims["iss"], claims["sub"])
